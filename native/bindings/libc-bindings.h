@@ -1,0 +1,6 @@
+/* Umbrella header for Libc.g.cs (see libc.json). */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <errno.h>

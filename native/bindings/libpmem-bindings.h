@@ -1,0 +1,2 @@
+/* Umbrella header for Libpmem.g.cs (see libpmem.json). */
+#include <libpmem.h>
