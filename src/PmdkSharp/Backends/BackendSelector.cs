@@ -1,0 +1,113 @@
+using System;
+using PmdkSharp.Interop;
+
+namespace PmdkSharp.Backends;
+
+/// <summary>
+/// Chooses the process's default backend once (PMDKSHARP_BACKEND or <see cref="PmemRuntime.DefaultBackend"/>,
+/// else PMDK when libpmem loads and passes its version check) and remembers why.
+/// </summary>
+internal static class BackendSelector
+{
+    internal const string BackendVariable = "PMDKSHARP_BACKEND";
+
+    private static readonly object Gate = new();
+    private static PmemBackendKind? requested;
+    private static (IPmemBackend Backend, string Reason)? chosen;
+
+    /// <summary>What the application asked for through the API (wins over the environment).</summary>
+    internal static void Request(PmemBackendKind kind)
+    {
+        lock (Gate)
+        {
+            requested = kind;
+            chosen = null;
+        }
+    }
+
+    public static (IPmemBackend Backend, string Reason) Default
+    {
+        get
+        {
+            lock (Gate)
+                return chosen ??= Choose();
+        }
+    }
+
+    /// <summary>The backend for one mapping: its own option, else the process default.</summary>
+    public static IPmemBackend For(PmemBackendKind kind) => kind switch
+    {
+        PmemBackendKind.Default => Default.Backend,
+        PmemBackendKind.Managed => ManagedBackend.Instance,
+        PmemBackendKind.Pmdk => PmdkAvailability.Error is { } error
+            ? throw new PmemBackendUnavailableException($"The PMDK backend was requested but {error}.")
+            : PmdkBackend.Instance,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown backend."),
+    };
+
+    private static (IPmemBackend, string) Choose()
+    {
+        string source;
+        PmemBackendKind kind;
+        if (requested is { } fromApi)
+        {
+            kind = fromApi;
+            source = $"{nameof(PmemRuntime)}.{nameof(PmemRuntime.DefaultBackend)} = {fromApi}";
+        }
+        else
+        {
+            kind = ParseEnvironment();
+            source = $"{BackendVariable}={Environment.GetEnvironmentVariable(BackendVariable)}";
+        }
+
+        switch (kind)
+        {
+            case PmemBackendKind.Managed:
+                return (ManagedBackend.Instance, $"managed backend requested ({source})");
+            case PmemBackendKind.Pmdk:
+                if (PmdkAvailability.Error is { } error)
+                    throw new PmemBackendUnavailableException($"The PMDK backend was requested ({source}) but {error}.");
+                return (PmdkBackend.Instance, $"PMDK backend requested ({source}); libpmem from {PmdkAvailability.Library.Path}");
+            default:
+                return PmdkAvailability.Error is { } reason
+                    ? (ManagedBackend.Instance, $"managed fallback: {reason}")
+                    : (PmdkBackend.Instance, $"libpmem loaded from {PmdkAvailability.Library.Path} ({PmdkAvailability.Library.Source})");
+        }
+    }
+
+    private static PmemBackendKind ParseEnvironment()
+    {
+        string? value = Environment.GetEnvironmentVariable(BackendVariable);
+        return value?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "auto" or "default" => PmemBackendKind.Default,
+            "pmdk" or "libpmem" => PmemBackendKind.Pmdk,
+            "managed" => PmemBackendKind.Managed,
+            _ => throw new InvalidOperationException(
+                $"{BackendVariable}='{value}' is not a backend; use auto, pmdk or managed."),
+        };
+    }
+}
+
+/// <summary>Whether libpmem is loadable and new enough, decided once.</summary>
+internal static unsafe class PmdkAvailability
+{
+    private static readonly Lazy<(NativeLibraryResolver.LoadResult Library, string? Error)> State = new(Probe);
+
+    public static NativeLibraryResolver.LoadResult Library => State.Value.Library;
+
+    /// <summary>Why PMDK cannot be used, or null when it can.</summary>
+    public static string? Error => State.Value.Error;
+
+    private static (NativeLibraryResolver.LoadResult, string?) Probe()
+    {
+        NativeLibraryResolver.LoadResult library = NativeLibraryResolver.Load(Libraries.Libpmem);
+        if (!library.Loaded)
+            return (library, library.Error);
+        string? versionError = NativeText.FromLibraryOwned(
+            Libpmem.pmem_check_version(Libpmem.PMEM_MAJOR_VERSION, Libpmem.PMEM_MINOR_VERSION));
+        return versionError is null
+            ? (library, null)
+            : (library, $"{library.Path} failed its version check: {versionError}");
+    }
+}

@@ -1,0 +1,69 @@
+using System;
+using Microsoft.Win32.SafeHandles;
+using PmdkSharp.Interop;
+using static PmdkSharp.Interop.Libc;
+
+namespace PmdkSharp.Mapping;
+
+/// <summary>
+/// Extends a file from one length to another the way <see cref="Preallocation"/> says. On any
+/// failure the file is cut back to its old length, so a failed grow changes nothing.
+/// </summary>
+internal static unsafe class Preallocator
+{
+    private const int ZeroChunk = 1 << 20;
+
+    public static void Extend(SafeFileHandle file, string path, long oldLength, long newLength, Preallocation mode)
+    {
+        int fd = (int)file.DangerousGetHandle();
+        int errno = mode switch
+        {
+            Preallocation.Sparse => Retry(() => ftruncate(fd, newLength) == 0 ? 0 : Errno.Last),
+            Preallocation.Allocate => Retry(() => posix_fallocate(fd, oldLength, newLength - oldLength)),
+            Preallocation.ZeroFill => WriteZeros(fd, oldLength, newLength),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown preallocation mode."),
+        };
+        if (errno == 0)
+            return;
+
+        // Give back whatever was allocated before the failure; the old contents are untouched.
+        Retry(() => ftruncate(fd, oldLength) == 0 ? 0 : Errno.Last);
+        string detail = $"extending from {oldLength} to {newLength} bytes ({mode}); the file keeps its {oldLength} bytes";
+        if (errno == ENOSPC || errno == EFBIG)
+            throw new PmemOutOfSpaceException(
+                $"No space to grow '{path}': {Errno.Describe(errno)}, {detail}.");
+        throw Errno.ToException(errno, "grow", path, detail);
+    }
+
+    private static int WriteZeros(int fd, long from, long to)
+    {
+        byte[] buffer = new byte[(int)Math.Min(ZeroChunk, to - from)];
+        fixed (byte* chunk = buffer)
+        {
+            long offset = from;
+            while (offset < to)
+            {
+                nuint count = (nuint)Math.Min(buffer.Length, to - offset);
+                nint written = pwrite(fd, chunk, count, offset);
+                if (written < 0)
+                {
+                    int errno = Errno.Last;
+                    if (errno == EINTR)
+                        continue;
+                    return errno;
+                }
+                offset += written;
+            }
+        }
+        return 0;
+    }
+
+    private static int Retry(Func<int> call)
+    {
+        int errno;
+        while ((errno = call()) == EINTR)
+        {
+        }
+        return errno;
+    }
+}

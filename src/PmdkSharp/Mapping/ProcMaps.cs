@@ -1,0 +1,82 @@
+using System;
+using System.Globalization;
+using System.IO;
+
+namespace PmdkSharp.Mapping;
+
+/// <summary>Reads /proc/self/maps and smaps: huge pages obtained, VMA count, which file backs an address.</summary>
+internal static class ProcMaps
+{
+    /// <summary>Bytes mapped with huge page table entries inside [start, end), or null where the kernel does not say.</summary>
+    public static long? HugePageBytes(nuint start, nuint end)
+    {
+        try
+        {
+            long total = 0;
+            bool inside = false;
+            foreach (string line in File.ReadLines("/proc/self/smaps"))
+            {
+                if (TryParseRange(line, out nuint from, out nuint to))
+                {
+                    inside = from < end && to > start;
+                    continue;
+                }
+                if (inside && (line.StartsWith("AnonHugePages:", StringComparison.Ordinal)
+                               || line.StartsWith("ShmemPmdMapped:", StringComparison.Ordinal)
+                               || line.StartsWith("FilePmdMapped:", StringComparison.Ordinal)))
+                    total += ParseKiB(line) * 1024;
+            }
+            return total;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>How many VMAs (lines of /proc/self/maps) overlap [start, end).</summary>
+    public static int CountVmas(nuint start, nuint end)
+    {
+        int count = 0;
+        foreach (string line in File.ReadLines("/proc/self/maps"))
+            if (TryParseRange(line, out nuint from, out nuint to) && from < end && to > start)
+                count++;
+        return count;
+    }
+
+    /// <summary>The file mapped at an address (a loaded library's real path), or null.</summary>
+    public static string? FileContaining(nuint address)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/maps"))
+            {
+                int slash = line.IndexOf('/');
+                if (slash > 0 && TryParseRange(line, out nuint from, out nuint to) && address >= from && address < to)
+                    return line[slash..];
+            }
+        }
+        catch (IOException)
+        {
+            // /proc may be hidden in a sandbox: callers fall back to what they know.
+        }
+        return null;
+    }
+
+    private static bool TryParseRange(string line, out nuint from, out nuint to)
+    {
+        from = to = 0;
+        int dash = line.IndexOf('-');
+        int space = line.IndexOf(' ');
+        if (dash <= 0 || space < dash)
+            return false;
+        return nuint.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out from)
+            && nuint.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out to);
+    }
+
+    private static long ParseKiB(string line)
+    {
+        string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length >= 2 && long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long kib) ? kib : 0;
+    }
+}
