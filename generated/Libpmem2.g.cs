@@ -381,7 +381,7 @@ internal partial struct pmem2_badblock_context { }
 
 #pragma warning disable CS0649
 /// <summary><c>struct pmem2_badblock</c></summary>
-internal partial struct pmem2_badblock
+internal unsafe partial struct pmem2_badblock
 {
     /// <summary><c>size_t offset</c></summary>
     public nuint offset;

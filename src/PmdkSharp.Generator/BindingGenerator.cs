@@ -277,10 +277,30 @@ public static unsafe class BindingGenerator
             return (file == 0 ? "" : Clang.ToManaged(Clang.clang_getFileName(file)), line, offset);
         }
 
+        private HashSet<string>? _targetFiles;
+
+        /// <summary>
+        /// Whether the declaration is in one of the config's headers. Each header name is resolved
+        /// like an include would be (umbrella directory, -I directories, then the system include
+        /// directories), so that "types.h" never matches sys/types.h.
+        /// </summary>
         private bool InTargetHeader(CXCursor cursor)
         {
+            if (_targetFiles is null)
+            {
+                var dirs = new List<string> { Path.GetDirectoryName(_config.Umbrella)! };
+                dirs.AddRange(_config.ClangArgs.Where(a => a.StartsWith("-I", StringComparison.Ordinal) && a.Length > 2).Select(a => a[2..]));
+                dirs.AddRange(new[] { "/usr/local/include", $"/usr/include/{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant() switch { "x64" => "x86_64", "arm64" => "aarch64", var other => other }}-linux-gnu", "/usr/include" });
+                _targetFiles = new HashSet<string>(StringComparer.Ordinal);
+                foreach (string header in _config.Headers)
+                {
+                    string? found = dirs.Select(d => Path.GetFullPath(Path.Combine(d, header))).FirstOrDefault(File.Exists);
+                    _targetFiles.Add(found ?? throw new GeneratorException($"header {header} not found in {string.Join(", ", dirs)}"));
+                }
+            }
+
             string file = Location(Clang.clang_getCursorLocation(cursor)).File;
-            return _config.Headers.Any(h => file == h || file.EndsWith("/" + h, StringComparison.Ordinal));
+            return file.Length > 0 && _targetFiles.Contains(Path.GetFullPath(file));
         }
 
         private void Collect(nint tu)
@@ -301,7 +321,7 @@ public static unsafe class BindingGenerator
 
                     case CXCursorKind.EnumDecl:
                     case CXCursorKind.StructDecl:
-                        if (InTargetHeader(cursor) && Clang.clang_Cursor_isAnonymous(cursor) == 0)
+                        if (name.Length > 0 && InTargetHeader(cursor))
                         {
                             MapType(Clang.clang_getCursorType(cursor), TypeUse.Other, out _);
                         }
@@ -724,12 +744,12 @@ public static unsafe class BindingGenerator
                 throw new GeneratorException($"unions are not supported: {Spell(type)}");
             }
 
-            if (Clang.clang_Cursor_isAnonymous(declaration) != 0)
+            string name = Clang.ToManaged(Clang.clang_getCursorSpelling(declaration));
+            if (name.Length == 0)
             {
-                throw new GeneratorException($"anonymous structs are not supported: {Spell(type)}");
+                throw new GeneratorException($"unnamed structs are not supported: {Spell(type)}");
             }
 
-            string name = Clang.ToManaged(Clang.clang_getCursorSpelling(declaration));
             if (_typeText.ContainsKey(name) || !_typesInProgress.Add(name))
             {
                 return name;
@@ -747,7 +767,7 @@ public static unsafe class BindingGenerator
                 // Native code fills these fields; C# never assigns them (CS0649).
                 text.Append("#pragma warning disable CS0649\n");
                 text.Append("/// <summary><c>struct ").Append(name).Append("</c></summary>\n");
-                text.Append("internal partial struct ").Append(name).Append("\n{\n");
+                text.Append("internal unsafe partial struct ").Append(name).Append("\n{\n");
                 bool first = true;
                 foreach (CXCursor field in Children(definition).Where(c => c.Kind == CXCursorKind.FieldDecl))
                 {
@@ -773,19 +793,19 @@ public static unsafe class BindingGenerator
             }
 
             _typeOrder.Add(name);
-            _typeText[name] = text.ToString();
+            _typeText[name] = AllowLowercaseName(name, text.ToString());
             return name;
         }
 
         private string DeclareEnum(CXType type)
         {
             CXCursor declaration = Clang.clang_getTypeDeclaration(type);
-            if (Clang.clang_Cursor_isAnonymous(declaration) != 0)
+            string name = Clang.ToManaged(Clang.clang_getCursorSpelling(declaration));
+            if (name.Length == 0)
             {
-                throw new GeneratorException($"anonymous enums are not supported: {Spell(type)}");
+                throw new GeneratorException($"unnamed enums are not supported: {Spell(type)}");
             }
 
-            string name = Clang.ToManaged(Clang.clang_getCursorSpelling(declaration));
             if (_typeText.ContainsKey(name))
             {
                 return name;
@@ -815,7 +835,7 @@ public static unsafe class BindingGenerator
 
             text.Append("}\n");
             _typeOrder.Add(name);
-            _typeText[name] = text.ToString();
+            _typeText[name] = AllowLowercaseName(name, text.ToString());
             return name;
         }
 
@@ -919,14 +939,35 @@ public static unsafe class BindingGenerator
         }
     }
 
+    /// <summary>C type names like <c>point</c> are all lowercase letters, which C# warns may become keywords (CS8981).</summary>
+    private static string AllowLowercaseName(string name, string declaration) =>
+        name.All(c => c is >= 'a' and <= 'z')
+            ? $"#pragma warning disable CS8981\n{declaration}#pragma warning restore CS8981\n"
+            : declaration;
+
     private static string Spell(CXType type) => Clang.ToManaged(Clang.clang_getTypeSpelling(type));
 
-    /// <summary>"void *" + "f" -> "void *f"; "int" + "f" -> "int f".</summary>
+    /// <summary>
+    /// Writes a C declaration from a type spelling and a name: "void *" + "f" -> "void *f",
+    /// "int" + "f" -> "int f", "int[4]" + "v" -> "int v[4]", "void (*)(int)" + "cb" -> "void (*cb)(int)".
+    /// </summary>
     private static string JoinDeclarator(string typeSpelling, string name)
     {
         if (name.Length == 0)
         {
             return typeSpelling;
+        }
+
+        int functionPointer = typeSpelling.IndexOf("(*)", StringComparison.Ordinal);
+        if (functionPointer >= 0)
+        {
+            return typeSpelling.Insert(functionPointer + 2, name);
+        }
+
+        int array = typeSpelling.IndexOf('[', StringComparison.Ordinal);
+        if (array >= 0)
+        {
+            return typeSpelling[..array].TrimEnd() + " " + name + typeSpelling[array..];
         }
 
         return typeSpelling.EndsWith('*') ? typeSpelling + name : typeSpelling + " " + name;

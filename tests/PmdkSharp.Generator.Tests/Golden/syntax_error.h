@@ -1,0 +1,2 @@
+/* Must make generation fail with clang's message. */
+int broken(int a;
