@@ -22,6 +22,6 @@ for pkg in libpmem-dev libpmem2-dev libc6-dev; do
     args+=(--package-version "$pkg=$(version "$pkg")")
 done
 
-dotnet build "$root/src/PmdkSharp.Generator/PmdkSharp.Generator.csproj" -c Release --nologo -v quiet
-dotnet "$root/src/PmdkSharp.Generator/bin/Release/net10.0/PmdkSharp.Generator.dll" "${args[@]}" \
-    "$here/libpmem.json" "$here/libpmem2.json" "$here/libc.json"
+# One config per output file; the generator rewrites a file only when its text changes.
+dotnet run --project "$root/src/PmdkSharp.Generator/PmdkSharp.Generator.csproj" -c Release --no-launch-profile -- \
+    "${args[@]}" "$here/libpmem.json" "$here/libpmem2.json" "$here/libc.json"
