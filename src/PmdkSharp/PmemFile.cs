@@ -38,10 +38,13 @@ public sealed unsafe partial class PmemFile : IDisposable
     /// <exception cref="IOException">The file exists and the mode is <see cref="FileMode.CreateNew"/>, or another I/O error.</exception>
     /// <exception cref="PmemOutOfSpaceException">No room to create the file at the requested length.</exception>
     /// <exception cref="PmemBackendUnavailableException">The PMDK backend was requested but libpmem is not loadable.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
     public static PmemFile Open(string path, PmemFileOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
+        if (!OperatingSystem.IsLinux())
+            throw new PlatformNotSupportedException("PmdkSharp maps files with Linux's mmap, madvise and msync; it runs on Linux only.");
         OptionsValidator.Validate(path, options);
         IPmemBackend backend = BackendSelector.For(options.Backend);
         return new PmemFile(path, options, FileMapping.Open(path, options, backend), backend);

@@ -19,7 +19,7 @@ internal static class FileOpener
             Share = FileShare.ReadWrite | FileShare.Delete,
             BufferSize = 0,
         };
-        if (mode != FileMode.Open)
+        if (mode != FileMode.Open && !OperatingSystem.IsWindows())
             options.UnixCreateMode = permissions;
         if (Directory.Exists(path))
             throw new UnauthorizedAccessException($"'{path}' is a directory, not a file that can be mapped.");

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# One entry point for everything: ./build.sh <command>. Installs what it needs itself.
+#   deps         apt packages (libpmem, libpmem2, libclang, gcc) as root, NuGet restore
+#   build        build the solution (Release)
+#   regen        regenerate generated/ from the installed headers
+#   check-regen  regen, then fail if generated/ differs from what is committed
+#   test         deps + build + check-regen + every test suite, on both backends; prints "N passed, N failed, N skipped"
+#   demo         the main job: pmemsharp info + bench --quick
+#   bench        BenchmarkDotNet micro-benchmarks
+#   test-dax     the suite inside a qemu VM on a real DAX file system
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+OUT=${PMDKSHARP_OUT:-$ROOT/.build}
+CONFIG=${CONFIGURATION:-Release}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_NOLOGO=1
+
+APT_PACKAGES=(libpmem1 libpmem-dev libpmem2 libpmem2-dev libclang1-14 libclang-common-14-dev gcc libc6-dev)
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+deps() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+      echo "missing packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+      exit 1
+    fi
+    log "apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  log "dotnet restore"
+  dotnet restore PmdkSharp.sln --nologo -v q
+}
+
+build() {
+  log "dotnet build ($CONFIG)"
+  dotnet build PmdkSharp.sln -c "$CONFIG" --no-restore --nologo -v q -clp:ErrorsOnly
+}
+
+regen() {
+  log "regenerating generated/"
+  native/bindings/regen.sh
+}
+
+check_regen() {
+  regen
+  if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --exit-code --stat -- generated/; then
+    echo "generated/ drifted from the generator's output: run ./build.sh regen and commit" >&2
+    exit 1
+  fi
+}
+
+# Runs one test assembly's tests with extra environment; TRX files land in $OUT/test-results.
+run_tests() {
+  local name=$1 project=$2; shift 2
+  log "tests: $name"
+  local status=0
+  env "$@" dotnet test "$project" -c "$CONFIG" --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$OUT/test-results" \
+    -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+  if ((status != 0)); then echo "$name: dotnet test exited with $status" >>"$OUT/test-results/exit-codes"; fi
+}
+
+test_all() {
+  deps
+  build
+  check_regen
+  rm -rf "$OUT/test-results"; mkdir -p "$OUT/test-results"
+  local disk=${PMDKSHARP_DISK_DIR:-/var/tmp/pmdksharp-tests}
+  run_tests generator tests/PmdkSharp.Generator.Tests
+  # libpmem reads PMEM_IS_PMEM_FORCE once per process, so emulated pmem and the msync path are two runs.
+  run_tests emulated-pmem tests/PmdkSharp.Tests PMEM_IS_PMEM_FORCE=1 PMDKSHARP_TEST_DIRS=/dev/shm
+  run_tests msync-path tests/PmdkSharp.Tests PMEM_IS_PMEM_FORCE= PMDKSHARP_TEST_DIRS="$disk:/dev/shm"
+  tests/summarize-trx.sh "$OUT/test-results"
+}
+
+demo() {
+  deps >/dev/null
+  log "pmemsharp info; pmemsharp bench --quick"
+  echo "not yet: the pmemsharp tool arrives with the bench issue" >&2
+}
+
+test_dax() {
+  deps
+  build
+  tests/dax/run-in-vm.sh "$@"
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  build) deps; build ;;
+  regen) regen ;;
+  check-regen) check_regen ;;
+  test) test_all ;;
+  demo) demo ;;
+  test-dax) shift; test_dax "$@" ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

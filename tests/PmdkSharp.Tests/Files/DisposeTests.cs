@@ -1,0 +1,71 @@
+using System;
+using System.IO;
+using PmdkSharp.Mapping;
+using PmdkSharp.Tests.Infrastructure;
+using Xunit;
+
+namespace PmdkSharp.Tests.Files;
+
+public class DisposeTests
+{
+    public static TheoryData<string, Action<PmemFile>> EntryPoints => new()
+    {
+        { "Length", f => _ = f.Length },
+        { "MaxLength", f => _ = f.MaxLength },
+        { "IsPersistentMemory", f => _ = f.IsPersistentMemory },
+        { "Granularity", f => _ = f.Granularity },
+        { "UsesMapSync", f => _ = f.UsesMapSync },
+        { "HugePageBytes", f => _ = f.HugePageBytes },
+        { "GetSpan", f => f.GetSpan(0, 1) },
+        { "GetReadOnlySpan", f => f.GetReadOnlySpan(0, 1) },
+        { "GetMemory", f => f.GetMemory(0, 1) },
+        { "GetReadOnlyMemory", f => f.GetReadOnlyMemory(0, 1) },
+        { "Read", f => f.Read(0, new byte[1]) },
+        { "Write", f => f.Write(0, new byte[1]) },
+        { "ReadT", f => f.Read<int>(0) },
+        { "WriteT", f => f.Write(0, 1) },
+        { "AsRef", f => f.AsRef<int>(0) },
+        { "Persist", f => f.Persist(0, 1) },
+        { "PersistAll", f => f.Persist() },
+        { "Flush", f => f.Flush(0, 1) },
+        { "Drain", f => f.Drain() },
+        { "CopyPersist", f => f.CopyPersist(0, new byte[1]) },
+        { "FillPersist", f => f.FillPersist(0, 1, 0) },
+        { "Grow", f => f.Grow(8192) },
+        { "AsStream", f => f.AsStream() },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(EntryPoints))]
+    public void Every_entry_point_throws_ObjectDisposedException_after_dispose(string name, Action<PmemFile> call)
+    {
+        foreach (PmemBackendKind backend in TestEnvironment.Backends)
+        {
+            TestEnvironment.Require(backend);
+            using var path = new TempPath(TestEnvironment.Directories[0]);
+            var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096, 1 << 20));
+            file.Dispose();
+            file.Dispose(); // a second dispose is a no-op
+
+            var error = Assert.Throws<ObjectDisposedException>(() => call(file));
+            Assert.True(error.Message.Contains(path.Path, StringComparison.Ordinal), $"{name}: {error.Message}");
+        }
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void Dispose_unmaps_the_whole_reservation(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(TestEnvironment.Directories[0]);
+        var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096, 64 << 20));
+        nuint start = file.BaseAddress;
+        file.Grow(1 << 20);
+        Assert.True(ProcMaps.CountVmas(start, start + (64 << 20)) > 0);
+
+        file.Dispose();
+
+        Assert.Equal(0, ProcMaps.CountVmas(start, start + (64 << 20)));
+        Assert.Equal(1 << 20, new FileInfo(path.Path).Length);
+    }
+}

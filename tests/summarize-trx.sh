@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sums every TRX file under a directory into one line: "N passed, N failed, N skipped".
+# A test run whose dotnet test failed without a failed test (a crashed host) counts as one failure.
+# Exits non-zero when anything failed.
+set -euo pipefail
+dir=${1:?usage: summarize-trx.sh DIR}
+passed=0 failed=0 skipped=0
+while IFS= read -r -d '' trx; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" || true)
+  get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  p=$(get passed); f=$(get failed); e=$(get error); n=$(get notExecuted)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0})); skipped=$((skipped + ${n:-0}))
+done < <(find "$dir" -name '*.trx' -print0)
+if [[ -f $dir/exit-codes ]] && ((failed == 0)); then
+  failed=$(wc -l <"$dir/exit-codes")
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+((failed == 0))
