@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+namespace PmdkSharp.TestHost;
+
+/// <summary>
+/// A small command dispatcher run by the tests as a child process, so each case starts with
+/// a fresh backend choice and library resolution. Every command prints one JSON object on
+/// stdout; the exit code says how it ended.
+/// </summary>
+public static class Program
+{
+    public const int Success = 0;
+    public const int Usage = 2;
+    public const int BackendUnavailable = 3;
+    public const int Failed = 4;
+
+    private static readonly Dictionary<string, (string Arguments, Func<string[], int> Run)> Commands = new()
+    {
+        ["diagnostics"] = ("", _ => Diagnostics()),
+        ["open"] = ("<path> <length> [default|pmdk|managed]", Open),
+    };
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || !Commands.TryGetValue(args[0], out var command))
+        {
+            Console.Error.WriteLine("usage: PmdkSharp.TestHost <command> [arguments]");
+            foreach ((string name, (string arguments, _)) in Commands)
+                Console.Error.WriteLine($"  {name} {arguments}");
+            return Usage;
+        }
+        try
+        {
+            return command.Run(args[1..]);
+        }
+        catch (PmemBackendUnavailableException e)
+        {
+            return Fail(e, BackendUnavailable);
+        }
+        catch (Exception e)
+        {
+            return Fail(e, Failed);
+        }
+    }
+
+    /// <summary>Prints <see cref="PmemRuntime.GetDiagnostics"/>.</summary>
+    private static int Diagnostics()
+    {
+        Write(PmemRuntime.GetDiagnostics(), HostJsonContext.Default.PmemDiagnostics);
+        return Success;
+    }
+
+    /// <summary>Creates or opens a file, writes and persists a pattern, and reports how it was mapped.</summary>
+    private static int Open(string[] args)
+    {
+        if (args.Length is < 2 or > 3)
+            throw new ArgumentException("open <path> <length> [default|pmdk|managed]");
+        var backend = args.Length == 3 ? Enum.Parse<PmemBackendKind>(args[2], ignoreCase: true) : PmemBackendKind.Default;
+        using var file = PmemFile.Open(args[0], new PmemFileOptions { Length = long.Parse(args[1]), Backend = backend });
+        byte[] pattern = new byte[Math.Min(file.Length, 4096)];
+        Random.Shared.NextBytes(pattern);
+        file.CopyPersist(0, pattern);
+        Write(new OpenResult(file.Backend, file.Length, file.IsPersistentMemory, file.Granularity), HostJsonContext.Default.OpenResult);
+        return Success;
+    }
+
+    private static int Fail(Exception e, int exitCode)
+    {
+        Write(new ErrorResult(e.GetType().FullName ?? e.GetType().Name, e.Message), HostJsonContext.Default.ErrorResult);
+        return exitCode;
+    }
+
+    private static void Write<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        Console.Out.WriteLine(JsonSerializer.Serialize(value, type));
+}
+
+public sealed record OpenResult(PmemBackendKind Backend, long Length, bool IsPersistentMemory, StoreGranularity Granularity);
+
+public sealed record ErrorResult(string Exception, string Message);
+
+[JsonSourceGenerationOptions(UseStringEnumConverter = true)]
+[JsonSerializable(typeof(PmemDiagnostics))]
+[JsonSerializable(typeof(OpenResult))]
+[JsonSerializable(typeof(ErrorResult))]
+internal sealed partial class HostJsonContext : JsonSerializerContext;
