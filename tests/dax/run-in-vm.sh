@@ -168,7 +168,13 @@ fi
 qemu_pid=
 tail_pids=()
 cleanup() {
-    [ -n "$qemu_pid" ] && kill -9 "$qemu_pid" 2>/dev/null || true
+    if [ -n "$qemu_pid" ]; then
+        # $qemu_pid is timeout(1): TERM makes it pass the signal on to qemu.
+        kill -TERM "$qemu_pid" 2>/dev/null || true
+        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.3; done
+        pkill -KILL -P "$qemu_pid" 2>/dev/null || true
+        kill -KILL "$qemu_pid" 2>/dev/null || true
+    fi
     for p in "${tail_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     if [ "${PMDKSHARP_VM_KEEP:-0}" = 1 ]; then log "kept $ctl"; else rm -rf "$ctl"; fi
 }
@@ -205,6 +211,7 @@ cwd=$(pwd -P)
         DOTNET_SKIP_FIRST_TIME_EXPERIENCE 1 \
         DOTNET_NOLOGO 1
     echo 'unset PMEM_IS_PMEM_FORCE'
+    echo 'export PMDKSHARP_TEST_DIRS=${PMDKSHARP_TEST_DIRS:-/mnt/dax:/mnt/nodax}'
     echo 'mkdir -p "$HOME"'
     printf 'cd -- %q || { echo "[dax-vm] cannot cd to %q in the VM" >&2; exit 125; }\n' "$cwd" "$cwd"
     printf 'exec'; printf ' %q' "$@"; printf '\n'
