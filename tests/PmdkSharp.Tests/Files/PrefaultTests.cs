@@ -39,8 +39,8 @@ public class PrefaultTests
             long populateWrite = FaultsOfWritePass(backend, directory, PrefaultMode.PopulateWrite, maxLength);
             long touch = FaultsOfWritePass(backend, directory, PrefaultMode.Touch, maxLength);
 
-            // 8192 pages: without prefault nearly every one faults; prefaulted, almost none do.
-            Assert.True(none > 4000, $"expected first-touch faults without prefault, saw {none}");
+            // 8192 pages: without prefault most fault (ext4's large folios map several per fault); prefaulted, almost none do.
+            Assert.True(none > 1000, $"expected first-touch faults without prefault, saw {none}");
             Assert.True(populateWrite < none / 10, $"PopulateWrite: {populateWrite} faults vs {none} without (max {maxLength})");
             Assert.True(touch < none / 10, $"Touch: {touch} faults vs {none} without (max {maxLength})");
         }
