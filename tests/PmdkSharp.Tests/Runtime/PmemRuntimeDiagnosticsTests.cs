@@ -12,6 +12,7 @@ public sealed class PmemRuntimeDiagnosticsTests
     public void ReportsThePmdkBackendAndTheSystemLibpmemFile()
     {
         TestEnvironment.Require(PmemBackendKind.Pmdk);
+        SkipWhenSteered();
 
         PmemDiagnostics diagnostics = PmemRuntime.GetDiagnostics();
 
@@ -33,6 +34,7 @@ public sealed class PmemRuntimeDiagnosticsTests
     public void ReportsLibpmem2BesideLibpmem()
     {
         TestEnvironment.Require(PmemBackendKind.Pmdk);
+        SkipWhenSteered();
 
         PmemDiagnostics diagnostics = PmemRuntime.GetDiagnostics();
 
@@ -52,5 +54,12 @@ public sealed class PmemRuntimeDiagnosticsTests
         };
 
         Assert.Equal(expected, PmemRuntime.GetDiagnostics().PmemForced);
+    }
+
+    /// <summary>These cases describe the unsteered default; the child-process tests cover the variables.</summary>
+    private static void SkipWhenSteered()
+    {
+        foreach (string name in new[] { "PMDKSHARP_BACKEND", "PMDKSHARP_LIBPMEM_PATH", "PMDKSHARP_LIBPMEM2_PATH" })
+            Skip.IfNot(string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(name)), $"{name} is set for this run");
     }
 }
