@@ -51,15 +51,31 @@ public static class PmemRuntime
     /// <summary>True when libpmem is loadable, so <see cref="PmemBackendKind.Pmdk"/> can be used.</summary>
     public static bool IsPmdkAvailable => PmdkAvailability.Error is null;
 
-    /// <summary>What was chosen and found, for logs and support requests.</summary>
+    /// <summary>
+    /// What was chosen and found, for logs and support requests. Never throws for a missing
+    /// libpmem: when PMDK was required but cannot load, <see cref="PmemDiagnostics.Backend"/> is
+    /// <see cref="PmemBackendKind.Pmdk"/> and <see cref="PmemDiagnostics.Reason"/> says why it is unusable.
+    /// </summary>
     public static PmemDiagnostics GetDiagnostics()
     {
-        (IPmemBackend backend, string reason) = BackendSelector.Default;
+        PmemBackendKind backend;
+        string reason;
+        try
+        {
+            (IPmemBackend chosen, reason) = BackendSelector.Default;
+            backend = chosen.Kind;
+        }
+        catch (PmemBackendUnavailableException unavailable)
+        {
+            // PMDK was required and cannot load: report that instead of failing the one call meant to explain it.
+            backend = PmemBackendKind.Pmdk;
+            reason = unavailable.Message;
+        }
         NativeLibraryResolver.LoadResult libpmem = PmdkAvailability.Library;
         NativeLibraryResolver.LoadResult libpmem2 = NativeLibraryResolver.Load(Libraries.Libpmem2);
         bool pmdk = PmdkAvailability.Error is null;
         return new PmemDiagnostics(
-            Backend: backend.Kind,
+            Backend: backend,
             Reason: reason,
             LibpmemPath: libpmem.Path,
             LibpmemSource: libpmem.Source,

@@ -64,10 +64,10 @@ public sealed class NativeLibraryResolutionTests
     }
 
     /// <summary>
-    /// Asking for PMDK when libpmem cannot be loaded is an error, not a quiet fallback: choosing the
-    /// default backend (which both GetDiagnostics and opening a file with the default backend do)
-    /// throws PmemBackendUnavailableException naming the variable and the path. A mapping that asks
-    /// for the managed backend itself still works.
+    /// Asking for PMDK when libpmem cannot be loaded is an error, not a quiet fallback: opening a
+    /// file with the default backend throws PmemBackendUnavailableException naming the variable and
+    /// the path, and the diagnostics say the same without throwing. A mapping that asks for the
+    /// managed backend itself still works.
     /// </summary>
     [Fact]
     public void BackendVariablePmdkWithAnUnloadablePathThrowsBackendUnavailable()
@@ -79,15 +79,17 @@ public sealed class NativeLibraryResolutionTests
         };
         using var file = new TempPath("/dev/shm");
 
-        foreach (string[] args in new[] { new[] { "diagnostics" }, new[] { "open", file.Path, "65536" } })
-        {
-            TestHostProcess.Result result = TestHostProcess.Run(environment, args);
-            Assert.True(result.ExitCode == 3, result.ToString());
-            Assert.Equal(typeof(PmemBackendUnavailableException).FullName, result.Json.GetProperty("Exception").GetString());
-            string message = result.Json.GetProperty("Message").GetString()!;
-            Assert.Contains("PMDKSHARP_BACKEND=pmdk", message);
-            Assert.Contains(MissingLibpmem, message);
-        }
+        JsonElement diagnostics = Diagnostics(environment);
+        Assert.Equal("Pmdk", diagnostics.GetProperty("Backend").GetString());
+        Assert.Contains("PMDKSHARP_BACKEND=pmdk", diagnostics.GetProperty("Reason").GetString());
+        Assert.Contains(MissingLibpmem, diagnostics.GetProperty("Reason").GetString());
+
+        TestHostProcess.Result result = TestHostProcess.Run(environment, new[] { "open", file.Path, "65536" });
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(typeof(PmemBackendUnavailableException).FullName, result.Json.GetProperty("Exception").GetString());
+        string message = result.Json.GetProperty("Message").GetString()!;
+        Assert.Contains("PMDKSHARP_BACKEND=pmdk", message);
+        Assert.Contains(MissingLibpmem, message);
         Assert.False(File.Exists(file.Path), "the file must not be created when the backend is unavailable");
 
         TestHostProcess.Result managed = TestHostProcess.Run(environment, new[] { "open", file.Path, "65536", "managed" });
