@@ -56,13 +56,14 @@ check_regen() {
 }
 
 # Runs one test assembly's tests with extra environment; TRX files land in $OUT/test-results.
+# DAX tests need the VM's file systems: ./build.sh test-dax runs them.
 run_tests() {
   local name=$1 project=$2; shift 2
   log "tests: $name"
   local status=0
   env "$@" dotnet test "$project" -c "$CONFIG" --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --results-directory "$OUT/test-results" \
-    -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+    --filter "Category!=Dax" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
   if ((status != 0)); then echo "$name: dotnet test exited with $status" >>"$OUT/test-results/exit-codes"; fi
 }
 

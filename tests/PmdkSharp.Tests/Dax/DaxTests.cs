@@ -1,0 +1,86 @@
+using System;
+using System.IO;
+using PmdkSharp.Mapping;
+using PmdkSharp.Tests.Infrastructure;
+using Xunit;
+
+namespace PmdkSharp.Tests.Dax;
+
+/// <summary>
+/// What only a real DAX file system shows: MAP_SYNC accepted, persistent memory without
+/// PMEM_IS_PMEM_FORCE, cache-line granularity; and beside it, a plain ext4 taking the msync path.
+/// Runs inside the VM of <c>./build.sh test-dax</c> (filtered out elsewhere by its category).
+/// </summary>
+[Trait("Category", "Dax")]
+public class DaxTests
+{
+    private static string DaxDirectory => Environment.GetEnvironmentVariable("PMDKSHARP_DAX_DIR")
+        ?? throw new InvalidOperationException("PMDKSHARP_DAX_DIR is not set: run these tests with ./build.sh test-dax");
+
+    private static string NonDaxDirectory => Environment.GetEnvironmentVariable("PMDKSHARP_NODAX_DIR")
+        ?? throw new InvalidOperationException("PMDKSHARP_NODAX_DIR is not set: run these tests with ./build.sh test-dax");
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void A_DAX_file_is_persistent_memory_without_forcing(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        Assert.False(TestEnvironment.PmemForced, "PMEM_IS_PMEM_FORCE must be unset for this test to mean anything");
+        foreach (long? maxLength in new long?[] { null, 64 << 20 })
+        {
+            using var path = new TempPath(DaxDirectory);
+            using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4 << 20, maxLength));
+
+            Assert.True(file.IsPersistentMemory, $"{backend}, max {maxLength}: not pmem on DAX");
+            Assert.True(file.UsesMapSync, $"{backend}, max {maxLength}: MAP_SYNC was not used on DAX");
+            Assert.NotEqual(StoreGranularity.Page, file.Granularity);
+            byte[] data = Patterns.Bytes(1 << 20, seed: 40);
+            file.CopyPersist(12345, data);
+            file.Dispose();
+            Assert.Equal(data, File.ReadAllBytes(path.Path)[12345..(12345 + data.Length)]);
+        }
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void A_non_DAX_ext4_file_takes_the_msync_path(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        foreach (long? maxLength in new long?[] { null, 64 << 20 })
+        {
+            using var path = new TempPath(NonDaxDirectory);
+            using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4 << 20, maxLength));
+
+            Assert.False(file.IsPersistentMemory);
+            Assert.False(file.UsesMapSync);
+            Assert.Equal(StoreGranularity.Page, file.Granularity);
+            file.FillPersist(0, 4 << 20, 0x33);
+        }
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void Growth_on_DAX_keeps_MAP_SYNC_2MiB_alignment_and_one_VMA(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(DaxDirectory);
+        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 2 << 20, 128 << 20) with { HugePages = true });
+        nuint baseAddress = file.BaseAddress;
+        Assert.Equal(0u, baseAddress % (2u << 20));
+
+        for (int i = 2; i <= 32; i++)
+        {
+            file.Grow((long)i << 21);
+            file.GetSpan(((long)i << 21) - 8, 8).Fill((byte)i);
+            file.Persist(((long)i << 21) - 8, 8);
+        }
+
+        Assert.Equal(baseAddress, file.BaseAddress);
+        Assert.True(file.UsesMapSync);
+        Assert.InRange(ProcMaps.CountVmas(baseAddress, baseAddress + (nuint)file.MaxLength), 1, 3);
+        file.Dispose();
+        byte[] contents = File.ReadAllBytes(path.Path);
+        Assert.Equal(64 << 20, contents.Length);
+        Assert.Equal(32, contents[^1]);
+    }
+}
