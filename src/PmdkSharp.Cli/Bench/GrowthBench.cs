@@ -1,0 +1,278 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.MemoryMappedFiles;
+using System.Linq;
+using static PmdkSharp.Interop.Libc;
+
+namespace PmdkSharp.Cli.Bench;
+
+/// <summary>
+/// Growth: the cost of each grow as the mapping gets bigger, and what touching the old region
+/// costs after a grow, against munmap + mmap of the whole file and against MemoryMappedFile
+/// re-creating its view.
+/// </summary>
+internal static unsafe class GrowthBench
+{
+    private const int Page = 4096;
+
+    public static int Steps(int dirs) => dirs * 5;
+
+    public static IEnumerable<ResultTable> Run(BenchDir dir, BenchSettings s, IProgressSink progress)
+    {
+        string path = dir.File("growth.bin");
+        progress.Step($"growth {dir.Label}: PmemFile.Grow series");
+        List<(long Mapped, double Micros, long Faults)> grows = GrowSeries(path, s);
+        progress.Step($"growth {dir.Label}: MemoryMappedFile re-create series");
+        List<(long Mapped, double Micros, long Faults)> recreates = RecreateSeries(path, s);
+
+        var series = new ResultTable
+        {
+            Id = $"growth-series-{dir.Label}", SeriesOnly = true, LabelHeader = "mapped MiB before",
+            Title = $"Cost of each {Format.Bytes(s.GrowStep)} grow vs mapped size on {dir.Label}",
+            Columns = ["mapped MiB", "PmemFile.Grow us", "PmemFile.Grow faults", "MemoryMappedFile re-create us"],
+        };
+        for (int i = 0; i < grows.Count; i++)
+            series.Add((grows[i].Mapped >> 20).ToString(), grows[i].Mapped >> 20, grows[i].Micros, grows[i].Faults,
+                i < recreates.Count ? recreates[i].Micros : null);
+
+        var summary = new ResultTable
+        {
+            Id = $"growth-{dir.Label}", LabelHeader = "mapped size",
+            Title = $"Grow by {Format.Bytes(s.GrowStep)} up to {Format.Bytes(s.GrowMax)} on {dir.Label} (Sparse, no prefault)",
+            Note = "Median of the grows whose starting size falls in each band. A grow maps only the new tail at a fixed address; "
+                + "MemoryMappedFile has no grow, so its row is disposing the view and creating a larger one (before touching anything).",
+            Columns = ["PmemFile.Grow us", "faults per grow", "MemoryMappedFile re-create us"],
+        };
+        int quarter = Math.Max(1, grows.Count / 4);
+        foreach ((string label, int from, int to) in new[]
+                 {
+                     ("first quarter", 1, quarter), ("second quarter", quarter, 2 * quarter),
+                     ("third quarter", 2 * quarter, 3 * quarter), ("last quarter", 3 * quarter, grows.Count),
+                 })
+        {
+            var band = grows.Skip(from).Take(Math.Max(1, to - from)).ToList();
+            var mmfBand = recreates.Skip(from).Take(Math.Max(1, to - from)).ToList();
+            if (band.Count == 0)
+                continue;
+            summary.Add($"{label} ({band[0].Mapped >> 20}-{band[^1].Mapped >> 20} MiB)",
+                band.Select(g => g.Micros).ToList().Median(), band.Select(g => (double)g.Faults).ToList().Median(),
+                mmfBand.Count > 0 ? mmfBand.Select(g => g.Micros).ToList().Median() : null);
+        }
+
+        progress.Step($"growth {dir.Label}: re-faults after PmemFile.Grow");
+        var refault = new ResultTable
+        {
+            Id = $"refault-{dir.Label}", LabelHeader = "how the file grows",
+            Title = $"Touching the old {Format.Bytes(s.RefaultBytes)} after growing by {Format.Bytes(s.GrowStep)} on {dir.Label}",
+            Note = "The old region is written (one store per 4 KiB page) before the grow, then again after it.",
+            Columns = ["grow/remap ms", "touch old region ms", "old-region faults", "old-region pages"],
+        };
+        refault.Add("PmemFile.Grow (fixed base)", RefaultPmemFile(path, s));
+        progress.Step($"growth {dir.Label}: re-faults after munmap + mmap");
+        refault.Add("munmap + mmap whole file", RefaultRemap(path, s));
+        progress.Step($"growth {dir.Label}: re-faults after MemoryMappedFile re-create");
+        refault.Add("MemoryMappedFile new view", RefaultMemoryMappedFile(path, s));
+        return [summary, refault, series];
+    }
+
+    private static List<(long, double, long)> GrowSeries(string path, BenchSettings s)
+    {
+        File.Delete(path);
+        var result = new List<(long, double, long)>();
+        try
+        {
+            using var file = PmemFile.Open(path, new PmemFileOptions
+            {
+                Mode = FileMode.CreateNew, Length = s.GrowStep, MaxLength = s.GrowMax, Preallocation = Preallocation.Sparse,
+            });
+            for (long length = s.GrowStep; length + s.GrowStep <= s.GrowMax; length += s.GrowStep)
+            {
+                long f0 = Sys.MinorFaults();
+                long t0 = Sys.Timestamp();
+                file.Grow(length + s.GrowStep);
+                double us = Sys.SecondsSince(t0) * 1e6;
+                result.Add((length, us, Sys.MinorFaults() - f0));
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        return result;
+    }
+
+    private static List<(long, double, long)> RecreateSeries(string path, BenchSettings s)
+    {
+        File.Delete(path);
+        var result = new List<(long, double, long)>();
+        MemoryMappedFile? mmf = null;
+        MemoryMappedViewAccessor? view = null;
+        try
+        {
+            mmf = MemoryMappedFile.CreateFromFile(path, FileMode.CreateNew, null, s.GrowStep, MemoryMappedFileAccess.ReadWrite);
+            view = mmf.CreateViewAccessor(0, s.GrowStep);
+            for (long length = s.GrowStep; length + s.GrowStep <= s.GrowMax; length += s.GrowStep)
+            {
+                long f0 = Sys.MinorFaults();
+                long t0 = Sys.Timestamp();
+                view.Dispose();
+                mmf.Dispose();
+                mmf = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, length + s.GrowStep, MemoryMappedFileAccess.ReadWrite);
+                view = mmf.CreateViewAccessor(0, length + s.GrowStep);
+                double us = Sys.SecondsSince(t0) * 1e6;
+                result.Add((length, us, Sys.MinorFaults() - f0));
+            }
+        }
+        finally
+        {
+            view?.Dispose();
+            mmf?.Dispose();
+            File.Delete(path);
+        }
+        return result;
+    }
+
+    private static void TouchPages(byte* address, long length)
+    {
+        for (long offset = 0; offset < length; offset += Page)
+            address[offset]++;
+    }
+
+    private static double?[] Result(double growSeconds, double touchSeconds, long faults, long bytes) =>
+        [growSeconds * 1e3, touchSeconds * 1e3, faults, bytes / Page];
+
+    private static double?[] RefaultPmemFile(string path, BenchSettings s)
+    {
+        File.Delete(path);
+        try
+        {
+            using var file = PmemFile.Open(path, new PmemFileOptions
+            {
+                Mode = FileMode.CreateNew, Length = s.RefaultBytes, MaxLength = s.RefaultBytes + s.GrowStep,
+                Preallocation = Preallocation.Sparse,
+            });
+            byte* address = (byte*)file.BaseAddress;
+            TouchPages(address, s.RefaultBytes);
+            long t0 = Sys.Timestamp();
+            file.Grow(s.RefaultBytes + s.GrowStep);
+            double grow = Sys.SecondsSince(t0);
+            long f0 = Sys.MinorFaults();
+            t0 = Sys.Timestamp();
+            TouchPages(address, s.RefaultBytes);
+            double touch = Sys.SecondsSince(t0);
+            return Result(grow, touch, Sys.MinorFaults() - f0, s.RefaultBytes);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static double?[] RefaultRemap(string path, BenchSettings s)
+    {
+        File.Delete(path);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite);
+            stream.SetLength(s.RefaultBytes);
+            int fd = (int)stream.SafeFileHandle.DangerousGetHandle();
+            byte* address = Map(fd, s.RefaultBytes);
+            TouchPages(address, s.RefaultBytes);
+            long t0 = Sys.Timestamp();
+            stream.SetLength(s.RefaultBytes + s.GrowStep);
+            munmap(address, (nuint)s.RefaultBytes);
+            address = Map(fd, s.RefaultBytes + s.GrowStep);
+            double grow = Sys.SecondsSince(t0);
+            long f0 = Sys.MinorFaults();
+            t0 = Sys.Timestamp();
+            TouchPages(address, s.RefaultBytes);
+            double touch = Sys.SecondsSince(t0);
+            long faults = Sys.MinorFaults() - f0;
+            munmap(address, (nuint)(s.RefaultBytes + s.GrowStep));
+            return Result(grow, touch, faults, s.RefaultBytes);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static byte* Map(int fd, long length)
+    {
+        void* address = mmap(null, (nuint)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (address == (void*)MAP_FAILED)
+            throw new IOException($"mmap of {length} bytes failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+        return (byte*)address;
+    }
+
+    private static double?[] RefaultMemoryMappedFile(string path, BenchSettings s)
+    {
+        File.Delete(path);
+        try
+        {
+            var mmf = MemoryMappedFile.CreateFromFile(path, FileMode.CreateNew, null, s.RefaultBytes, MemoryMappedFileAccess.ReadWrite);
+            var view = mmf.CreateViewAccessor(0, s.RefaultBytes);
+            WithPointer(view, p => TouchPages(p, s.RefaultBytes));
+            long t0 = Sys.Timestamp();
+            view.Dispose();
+            mmf.Dispose();
+            mmf = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, s.RefaultBytes + s.GrowStep, MemoryMappedFileAccess.ReadWrite);
+            view = mmf.CreateViewAccessor(0, s.RefaultBytes + s.GrowStep);
+            double grow = Sys.SecondsSince(t0);
+            long f0 = Sys.MinorFaults();
+            t0 = Sys.Timestamp();
+            WithPointer(view, p => TouchPages(p, s.RefaultBytes));
+            double touch = Sys.SecondsSince(t0);
+            long faults = Sys.MinorFaults() - f0;
+            view.Dispose();
+            mmf.Dispose();
+            return Result(grow, touch, faults, s.RefaultBytes);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private delegate void PointerAction(byte* pointer);
+
+    private static void WithPointer(MemoryMappedViewAccessor view, PointerAction action)
+    {
+        byte* p = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+        try
+        {
+            action(p + view.PointerOffset);
+        }
+        finally
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+    }
+
+    public static void AddFindings(BenchReport report, BenchDir dir)
+    {
+        ResultTable? summary = report.Table($"growth-{dir.Label}");
+        ResultTable? refault = report.Table($"refault-{dir.Label}");
+        if (summary is null || refault is null || summary.Rows.Count < 2)
+            return;
+        double first = summary.Rows[0].Values[0] ?? double.NaN, last = summary.Rows[^1].Values[0] ?? double.NaN;
+        report.Findings.Add(new Finding
+        {
+            Target = $"growth-{dir.Label}: grow cost independent of mapped size (within 20%)",
+            Measured = $"median {Format.Number(first)} us ({summary.Rows[0].Label}) vs {Format.Number(last)} us ({summary.Rows[^1].Label}): {Format.Ratio(last / first)}",
+            Met = last <= first * 1.2,
+        });
+        double grow = refault.Get("PmemFile.Grow (fixed base)", "old-region faults") ?? double.NaN;
+        double mmf = refault.Get("MemoryMappedFile new view", "old-region faults") ?? double.NaN;
+        double pages = refault.Get("MemoryMappedFile new view", "old-region pages") ?? double.NaN;
+        report.Findings.Add(new Finding
+        {
+            Target = $"refault-{dir.Label}: zero re-faults of the old region after a grow (MemoryMappedFile re-faults all of it)",
+            Measured = $"PmemFile.Grow {grow:F0} faults; MemoryMappedFile {mmf:F0} faults for {pages:F0} pages",
+            // A handful of faults are the thread's own (stack, runtime), not the mapping's: allow 0.1% of the pages.
+            Met = grow <= Math.Max(4, pages / 1000),
+        });
+    }
+}

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using Spectre.Console;
+
+namespace PmdkSharp.Cli;
+
+/// <summary><c>pmemsharp info [PATH]</c>: the backend and why, libpmem, CPU flush support, THP, and what a file system offers.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var path = new Argument<string[]>("PATH")
+        {
+            Description = "Directories to probe (a file there is created, mapped on both backends and removed); default /dev/shm and /var/tmp",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var command = new Command("info", "Show the backend, libpmem, CPU flush features, huge page settings and, per directory, DAX / MAP_SYNC / pmem.");
+        command.Arguments.Add(path);
+        command.SetAction(result =>
+        {
+            string[] dirs = result.GetValue(path) is { Length: > 0 } given ? given : ["/dev/shm", "/var/tmp"];
+            Print(dirs);
+            return 0;
+        });
+        return command;
+    }
+
+    public static void Print(IEnumerable<string> dirs)
+    {
+        PmemDiagnostics d = PmemRuntime.GetDiagnostics();
+        var runtime = new Table().Border(TableBorder.Rounded).Title("[bold]runtime[/]").AddColumn("item").AddColumn("value");
+        runtime.AddRow("default backend", Markup.Escape($"{d.Backend}: {d.Reason}"));
+        runtime.AddRow("libpmem", Markup.Escape($"{d.LibpmemPath ?? "not loaded"} ({d.LibpmemSource}), API {d.LibpmemVersion ?? "n/a"}"));
+        if (d.PmdkUnavailableReason is not null)
+            runtime.AddRow("PMDK unavailable", Markup.Escape(d.PmdkUnavailableReason));
+        runtime.AddRow("libpmem2", Markup.Escape($"{d.Libpmem2Path ?? "not loaded"} ({d.Libpmem2Source})"));
+        runtime.AddRow("hw drain (pmem_has_hw_drain)", Describe(d.HasHardwareDrain));
+        runtime.AddRow("auto flush (eADR)", Describe(d.HasAutoFlush));
+        runtime.AddRow("PMEM_IS_PMEM_FORCE", d.PmemForced switch { true => "1 (every mapping counts as pmem)", false => "0", null => "unset" });
+
+        HashSet<string> flags = Sys.CpuFlags();
+        string[] flushes = ["clwb", "clflushopt", "clflush", "movdir64b"];
+        runtime.AddRow("CPU", Markup.Escape(Sys.CpuModel()));
+        runtime.AddRow("CPU flush features", string.Join(", ", flushes.Select(f => flags.Contains(f) ? $"{f} yes" : $"{f} no")));
+        runtime.AddRow("THP enabled", Sys.SysfsChoice("/sys/kernel/mm/transparent_hugepage/enabled"));
+        runtime.AddRow("THP shmem_enabled", Sys.SysfsChoice("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
+        runtime.AddRow("kernel", Markup.Escape(Sys.KernelRelease()));
+        AnsiConsole.Write(runtime);
+
+        foreach (string dir in dirs)
+            AnsiConsole.Write(ProbeTable(dir));
+    }
+
+    private static string Describe(bool? value) => value switch { true => "yes", false => "no", null => "unknown (no libpmem)" };
+
+    private static Table ProbeTable(string dir)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(dir)}[/]")
+            .AddColumn("mapping").AddColumn("MAP_SYNC").AddColumn("pmem").AddColumn("granularity").AddColumn("note");
+        MountInfo? mount = Directory.Exists(dir) ? Sys.MountOf(dir) : null;
+        if (mount is null)
+        {
+            table.AddRow("-", "-", "-", "-", "directory not found");
+            return table;
+        }
+        table.Caption(Markup.Escape($"{mount.Type} on {mount.MountPoint} ({mount.Device}), dax: {mount.DaxOption ?? "no"}, options {mount.Options}"));
+        foreach (ProbeResult r in Probe(dir))
+            table.AddRow(Markup.Escape(r.Mapping), r.MapSync, r.Pmem, r.Granularity, Markup.Escape(r.Note));
+        return table;
+    }
+
+    internal sealed record ProbeResult(string Mapping, string MapSync, string Pmem, string Granularity, string Note);
+
+    /// <summary>Maps a small file in <paramref name="dir"/> on both backends, fixed-size and growable.</summary>
+    internal static List<ProbeResult> Probe(string dir)
+    {
+        var results = new List<ProbeResult>();
+        string file = Path.Combine(dir, $".pmemsharp-probe-{Environment.ProcessId}");
+        const long length = 4 << 20;
+        foreach (PmemBackendKind backend in new[] { PmemBackendKind.Pmdk, PmemBackendKind.Managed })
+        {
+            foreach (bool growable in new[] { false, true })
+            {
+                string name = $"{backend}, {(growable ? "growable" : "fixed-size")}";
+                try
+                {
+                    using var pmem = PmemFile.Open(file, new PmemFileOptions
+                    {
+                        Mode = FileMode.Create,
+                        Length = length,
+                        MaxLength = growable ? 2 * length : null,
+                        Backend = backend,
+                    });
+                    string note = backend == PmemBackendKind.Pmdk && !growable
+                        ? "pmem_map_file (is_pmem from libpmem)"
+                        : "PmdkSharp engine (MAP_SYNC tried first)";
+                    results.Add(new ProbeResult(name, pmem.UsesMapSync ? "yes" : "no", pmem.IsPersistentMemory ? "yes" : "no",
+                        pmem.Granularity.ToString(), note));
+                }
+                catch (Exception e) when (e is PmemBackendUnavailableException or IOException or UnauthorizedAccessException)
+                {
+                    results.Add(new ProbeResult(name, "-", "-", "-", e.Message));
+                }
+                finally
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+        return results;
+    }
+}
