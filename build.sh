@@ -7,7 +7,10 @@
 #   test         deps + build + check-regen + every test suite, on both backends; prints "N passed, N failed, N skipped"
 #   demo         the main job: pmemsharp info + bench --quick
 #   bench        BenchmarkDotNet micro-benchmarks
+#   bench-smoke  pmemsharp bench at a tiny size (CI; no timing assertions)
 #   test-dax     the suite inside a qemu VM on a real DAX file system
+#   pack         the PmdkSharp and PmdkSharp.Native.linux-x64 packages (.nupkg, .snupkg) into .build/packages/
+#   sample-check pack, then the AOT smoke app (no system libpmem) and the RecordLog service (restart, every record back)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -15,7 +18,8 @@ OUT=${PMDKSHARP_OUT:-$ROOT/.build}
 CONFIG=${CONFIGURATION:-Release}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_NOLOGO=1
 
-APT_PACKAGES=(libpmem1 libpmem-dev libpmem2 libpmem2-dev libclang1-14 libclang-common-14-dev gcc libc6-dev)
+APT_PACKAGES=(libpmem1 libpmem-dev libpmem2 libpmem2-dev libclang1-14 libclang-common-14-dev gcc libc6-dev
+  patchelf zlib1g-dev curl util-linux)  # pack: patchelf; native AOT: gcc + zlib1g-dev; sample-check: curl, unshare
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -80,16 +84,71 @@ test_all() {
   tests/summarize-trx.sh "$OUT/test-results"
 }
 
+# The pmemsharp tool (src/PmdkSharp.Cli) and the C baseline it compares CopyPersist against.
+PMEMSHARP="$ROOT/src/PmdkSharp.Cli/bin/$CONFIG/net10.0/pmemsharp"
+NATIVE_BENCH="$OUT/native/copy_persist"
+
+build_tool() {
+  log "dotnet build src/PmdkSharp.Cli ($CONFIG)"
+  dotnet build src/PmdkSharp.Cli -c "$CONFIG" --no-restore --nologo -v q -clp:ErrorsOnly
+  log "gcc native/bench/copy_persist.c"
+  mkdir -p "$OUT/native"
+  gcc -O2 -Wall -Wextra -Werror -o "$NATIVE_BENCH" native/bench/copy_persist.c -lpmem
+}
+
 demo() {
   deps >/dev/null
-  log "pmemsharp info; pmemsharp bench --quick"
-  echo "not yet: the pmemsharp tool arrives with the bench issue" >&2
+  build_tool
+  log "pmemsharp info"
+  "$PMEMSHARP" info
+  log "pmemsharp bench --quick --out $OUT/bench"
+  "$PMEMSHARP" bench --quick --out "$OUT/bench" --native-bench "$NATIVE_BENCH"
+}
+
+# CI smoke: every bench section at a tiny size; no timing is asserted, only that it runs and writes its files.
+bench_smoke() {
+  build_tool
+  log "pmemsharp bench --size 8M (smoke)"
+  rm -rf "$OUT/bench-smoke"
+  "$PMEMSHARP" bench --size 8M --out "$OUT/bench-smoke" --native-bench "$NATIVE_BENCH"
+  for f in results.json results.csv results.md first-touch.png growth.png copy-persist.png; do
+    [[ -s "$OUT/bench-smoke/$f" ]] || { echo "bench smoke: $f missing" >&2; return 1; }
+  done
+}
+
+# BenchmarkDotNet micro costs (short job); extra arguments go to BenchmarkDotNet (e.g. --filter '*Persist*').
+bench() {
+  deps >/dev/null
+  log "BenchmarkDotNet (tests/PmdkSharp.Benchmarks)"
+  dotnet run -c Release --project tests/PmdkSharp.Benchmarks --no-restore -- --artifacts "$OUT/benchmarkdotnet" "$@"
 }
 
 test_dax() {
   deps
   build
   tests/dax/run-in-vm.sh "$@"
+}
+
+PACKAGES=$OUT/packages
+
+# Both packages, from one version (Directory.Build.props); the native one from Debian's binaries.
+pack() {
+  deps >/dev/null
+  log "staging native assets (apt-get download, dpkg-deb -x, patchelf)"
+  native/package/stage.sh "$OUT/native-stage"
+  rm -rf "$PACKAGES"; mkdir -p "$PACKAGES"
+  log "dotnet pack -> $PACKAGES"
+  local p
+  for p in native/package/PmdkSharp.Native.linux-x64.csproj src/PmdkSharp/PmdkSharp.csproj; do
+    dotnet pack "$p" -c Release --nologo -v q -clp:ErrorsOnly -p:ContinuousIntegrationBuild=true \
+      -p:NativeStagingDir="$OUT/native-stage/" -o "$PACKAGES"
+  done
+  ls -l "$PACKAGES" >&2
+}
+
+sample_check() {
+  pack
+  samples/check.sh "$PACKAGES" "$OUT/samples"
 }
 
 case "${1:-}" in
@@ -99,6 +158,10 @@ case "${1:-}" in
   check-regen) check_regen ;;
   test) test_all ;;
   demo) demo ;;
+  bench) shift; bench "$@" ;;
+  bench-smoke) deps >/dev/null; bench_smoke ;;
   test-dax) shift; test_dax "$@" ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  pack) pack ;;
+  sample-check) sample_check ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

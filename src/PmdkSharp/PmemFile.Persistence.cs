@@ -17,6 +17,7 @@ public sealed unsafe partial class PmemFile
         CheckRange(offset, length);
         using HandleLease lease = Lease();
         backend.Persist(mapping.Base + offset, (nuint)length, mapping.IsPmem);
+        PmemMetrics.Persisted("persist", length);
     }
 
     /// <summary>Makes the whole mapping durable.</summary>
@@ -33,6 +34,7 @@ public sealed unsafe partial class PmemFile
         CheckRange(offset, length);
         using HandleLease lease = Lease();
         backend.Flush(mapping.Base + offset, (nuint)length, mapping.IsPmem);
+        PmemMetrics.Persisted("flush", length);
     }
 
     /// <summary>Waits until every earlier <see cref="Flush"/> is durable.</summary>
@@ -50,6 +52,7 @@ public sealed unsafe partial class PmemFile
         using HandleLease lease = Lease();
         fixed (byte* from = source)
             backend.CopyPersist(mapping.Base + offset, from, (nuint)source.Length, mapping.IsPmem);
+        PmemMetrics.Persisted("copy", source.Length);
     }
 
     /// <summary>Sets [offset, offset + length) to <paramref name="value"/> and makes it durable (pmem_memset_persist on persistent memory).</summary>
@@ -59,6 +62,7 @@ public sealed unsafe partial class PmemFile
         CheckRange(offset, length);
         using HandleLease lease = Lease();
         backend.FillPersist(mapping.Base + offset, value, (nuint)length, mapping.IsPmem);
+        PmemMetrics.Persisted("fill", length);
     }
 
     /// <summary>Throws unless [offset, offset + length) lies inside the mapped length, without overflowing.</summary>

@@ -33,6 +33,7 @@ internal sealed unsafe class FileMapping : IDisposable
         this.mapFlags = mapFlags;
         UsesMapSync = mapSync;
         IsPmem = isPmem;
+        PmemMetrics.Mapped(length);
     }
 
     public MappingHandle Handle { get; }
@@ -70,7 +71,9 @@ internal sealed unsafe class FileMapping : IDisposable
                 && backend.TryMapWholeFile(path, out byte* address, out nuint mapped, out bool wholeIsPmem))
             {
                 var whole = MappingHandle.ForWholeFile(address, mapped, backend);
+                long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
                 Prepare(address, (nuint)fileLength, options, writable, mappedWithFlags: false);
+                PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
                 return new FileMapping(file, options, whole, fileLength, fileLength, PROT_READ | PROT_WRITE, 0,
                     mapSync: false, isPmem: wholeIsPmem);
             }
@@ -101,6 +104,7 @@ internal sealed unsafe class FileMapping : IDisposable
             bool mapSync = true;
             if (extent > 0)
             {
+                long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
                 int errno = AddressSpace.TryMapExtent(baseAddress, 0, extent, protection, flags | prefaultFlags, fd);
                 if (errno == EOPNOTSUPP || errno == EINVAL)
                 {
@@ -111,6 +115,7 @@ internal sealed unsafe class FileMapping : IDisposable
                 if (errno != 0)
                     throw Errno.ToException(errno, "mmap", path);
                 Prepare(baseAddress, extent, options, writable, mappedWithFlags: true);
+                PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
             }
             else
             {
@@ -163,6 +168,7 @@ internal sealed unsafe class FileMapping : IDisposable
             {
                 // Same file, contiguous offset, same flags: the kernel merges the tail into the previous VMA.
                 int fd = (int)file.SafeFileHandle.DangerousGetHandle();
+                long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
                 int errno = AddressSpace.TryMapExtent(Base, mappedOld, mappedNew - mappedOld, protection,
                     mapFlags | Prefaulter.MapFlags(options.Prefault), fd);
                 if (errno != 0)
@@ -173,8 +179,10 @@ internal sealed unsafe class FileMapping : IDisposable
                         : Errno.ToException(errno, "mmap (grow)", path, $"the mapping keeps its {oldLength} bytes");
                 }
                 Prepare(Base + mappedOld, mappedNew - mappedOld, options, writable: true, mappedWithFlags: true);
+                PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
             }
             Volatile.Write(ref length, newLength);
+            PmemMetrics.Grew(oldLength, newLength);
         }
     }
 
@@ -183,6 +191,7 @@ internal sealed unsafe class FileMapping : IDisposable
 
     public void Dispose()
     {
+        PmemMetrics.Mapped(-Length);
         Handle.Dispose();
         file.Dispose();
     }

@@ -1,0 +1,75 @@
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace PmdkSharp;
+
+/// <summary>
+/// The library's System.Diagnostics.Metrics instruments, under the meter <see cref="MeterName"/>.
+/// Nothing is recorded unless a listener (dotnet-counters, OpenTelemetry, a MeterListener) has
+/// enabled the instrument: the hot paths test <c>Enabled</c> first and do nothing else.
+/// </summary>
+public static class PmemMetrics
+{
+    /// <summary>The meter's name: <c>PmdkSharp</c>.</summary>
+    public const string MeterName = "PmdkSharp";
+
+    private static readonly Meter Meter = new(MeterName, typeof(PmemMetrics).Assembly.GetName().Version?.ToString());
+
+    private static readonly Counter<long> PersistedBytes = Meter.CreateCounter<long>(
+        "pmdksharp.persist.bytes", "By", "Bytes made durable by Persist, Flush, CopyPersist and FillPersist.");
+
+    private static readonly Counter<long> PersistCalls = Meter.CreateCounter<long>(
+        "pmdksharp.persist.calls", "{call}", "Calls to Persist, Flush, CopyPersist and FillPersist.");
+
+    private static readonly Counter<long> Grows = Meter.CreateCounter<long>(
+        "pmdksharp.grows", "{grow}", "Grows that mapped a new tail.");
+
+    private static readonly Histogram<double> PrefaultDuration = Meter.CreateHistogram<double>(
+        "pmdksharp.prefault.duration", "s", "Time to map and prefault one range (at open and for each grown tail) when a PrefaultMode is set.");
+
+    private static long mappedBytes;
+
+    static PmemMetrics() =>
+        Meter.CreateObservableUpDownCounter("pmdksharp.mapped.bytes", () => Volatile.Read(ref mappedBytes), "By",
+            "Bytes currently mapped by open PmemFile instances.");
+
+    /// <summary>The operation tag's name on the persist instruments: <c>persist</c>, <c>flush</c>, <c>copy</c> or <c>fill</c>.</summary>
+    internal const string OperationTag = "pmdksharp.operation";
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Persisted(string operation, long bytes)
+    {
+        if (PersistCalls.Enabled || PersistedBytes.Enabled)
+            RecordPersisted(operation, bytes);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RecordPersisted(string operation, long bytes)
+    {
+        var tag = new KeyValuePair<string, object?>(OperationTag, operation);
+        PersistCalls.Add(1, tag);
+        PersistedBytes.Add(bytes, tag);
+    }
+
+    internal static void Mapped(long bytes) => Interlocked.Add(ref mappedBytes, bytes);
+
+    internal static void Grew(long oldLength, long newLength)
+    {
+        Interlocked.Add(ref mappedBytes, newLength - oldLength);
+        Grows.Add(1);
+    }
+
+    /// <summary>A timestamp to pass to <see cref="PrefaultEnd"/>, or 0 when nothing is measured.</summary>
+    internal static long PrefaultStart(PrefaultMode mode) =>
+        mode != PrefaultMode.None && PrefaultDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+
+    internal static void PrefaultEnd(long start, PrefaultMode mode)
+    {
+        if (start != 0)
+            PrefaultDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds,
+                new KeyValuePair<string, object?>("pmdksharp.prefault.mode", mode.ToString()));
+    }
+}
