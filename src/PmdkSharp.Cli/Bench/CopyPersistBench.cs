@@ -29,6 +29,9 @@ internal static unsafe class CopyPersistBench
         bool cAvailable = nativeBench is not null && File.Exists(nativeBench);
         if (!cAvailable)
             skipped.Add($"copy-persist: C baseline not found ({nativeBench ?? "not built"}); build it with ./build.sh demo or pass --native-bench");
+        // Warm-up: let tiered compilation reach optimized code for the call path before anything is timed.
+        MeasureManaged(dir.File("copy-persist-cs.bin"), s with { CopyBytesPerSize = 1 << 20 }, sizes);
+        System.Threading.Thread.Sleep(300);
         for (int round = 0; round < s.CopyRounds; round++)
         {
             progress.Step($"copy-persist round {round + 1}/{s.CopyRounds}: C#");
