@@ -9,6 +9,8 @@
 #   bench        BenchmarkDotNet micro-benchmarks
 #   bench-smoke  pmemsharp bench at a tiny size (CI; no timing assertions)
 #   test-dax     the suite inside a qemu VM on a real DAX file system
+#   pack         the PmdkSharp and PmdkSharp.Native.linux-x64 packages (.nupkg, .snupkg) into .build/packages/
+#   sample-check pack, then the AOT smoke app (no system libpmem) and the RecordLog service (restart, every record back)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -16,7 +18,8 @@ OUT=${PMDKSHARP_OUT:-$ROOT/.build}
 CONFIG=${CONFIGURATION:-Release}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_NOLOGO=1
 
-APT_PACKAGES=(libpmem1 libpmem-dev libpmem2 libpmem2-dev libclang1-14 libclang-common-14-dev gcc libc6-dev)
+APT_PACKAGES=(libpmem1 libpmem-dev libpmem2 libpmem2-dev libclang1-14 libclang-common-14-dev gcc libc6-dev
+  patchelf zlib1g-dev curl util-linux)  # pack: patchelf; native AOT: gcc + zlib1g-dev; sample-check: curl, unshare
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -126,6 +129,28 @@ test_dax() {
   tests/dax/run-in-vm.sh "$@"
 }
 
+PACKAGES=$OUT/packages
+
+# Both packages, from one version (Directory.Build.props); the native one from Debian's binaries.
+pack() {
+  deps >/dev/null
+  log "staging native assets (apt-get download, dpkg-deb -x, patchelf)"
+  native/package/stage.sh "$OUT/native-stage"
+  rm -rf "$PACKAGES"; mkdir -p "$PACKAGES"
+  log "dotnet pack -> $PACKAGES"
+  local p
+  for p in native/package/PmdkSharp.Native.linux-x64.csproj src/PmdkSharp/PmdkSharp.csproj; do
+    dotnet pack "$p" -c Release --nologo -v q -clp:ErrorsOnly -p:ContinuousIntegrationBuild=true \
+      -p:NativeStagingDir="$OUT/native-stage/" -o "$PACKAGES"
+  done
+  ls -l "$PACKAGES" >&2
+}
+
+sample_check() {
+  pack
+  samples/check.sh "$PACKAGES" "$OUT/samples"
+}
+
 case "${1:-}" in
   deps) deps ;;
   build) deps; build ;;
@@ -136,5 +161,7 @@ case "${1:-}" in
   bench) shift; bench "$@" ;;
   bench-smoke) deps >/dev/null; bench_smoke ;;
   test-dax) shift; test_dax "$@" ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  pack) pack ;;
+  sample-check) sample_check ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
