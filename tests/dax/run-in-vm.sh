@@ -70,6 +70,7 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'
 command -v cpio >/dev/null || need+=(cpio)
 command -v modprobe >/dev/null && command -v depmod >/dev/null || need+=(kmod)
 [ -x /sbin/mke2fs ] || need+=(e2fsprogs)
+command -v xz >/dev/null || need+=(xz-utils)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
 # ------------------------------------------------- kernel + initramfs (cached)
