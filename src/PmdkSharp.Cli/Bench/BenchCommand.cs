@@ -40,12 +40,15 @@ internal static class BenchCommand
         var only = new Option<string?>("--only") { Description = $"Comma-separated sections to run: {string.Join(", ", Sections)}" };
         var childOut = new Option<string?>("--child-out") { Hidden = true };
         var childLabel = new Option<string?>("--child-label") { Hidden = true };
+        var fromJson = new Option<string?>("--from-json") { Description = "Skip measuring: redo the report, table and plots of an earlier run's results.json (with --out)" };
 
         var command = new Command("bench", "Measure prefault, growth, durable small writes, copy-persist vs C and huge pages on this machine.");
-        foreach (Option o in new Option[] { quick, size, output, dirs, native, only, childOut, childLabel })
+        foreach (Option o in new Option[] { quick, size, output, dirs, native, only, childOut, childLabel, fromJson })
             command.Options.Add(o);
         command.SetAction(result =>
         {
+            if (result.GetValue(fromJson) is { } earlier)
+                return Replot(earlier, result.GetValue(output));
             BenchSettings settings = result.GetValue(size) is { } text ? BenchSettings.Scaled(BenchSettings.ParseSize(text))
                 : result.GetValue(quick) ? BenchSettings.Quick : BenchSettings.Full;
             var sections = (result.GetValue(only)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? Sections).ToHashSet();
@@ -61,6 +64,20 @@ internal static class BenchCommand
                 ForwardedArgs(result.GetValue(size), result.GetValue(quick)));
         });
         return command;
+    }
+
+    private static int Replot(string resultsJson, string? outDir)
+    {
+        BenchReport report = JsonSerializer.Deserialize<BenchReport>(File.ReadAllText(resultsJson), Json)
+            ?? throw new InvalidDataException($"{resultsJson}: no results");
+        Report.ToConsole(report);
+        if (outDir is not null)
+        {
+            Directory.CreateDirectory(outDir);
+            Report.WriteFiles(report, outDir);
+            Plots.Write(report, outDir);
+        }
+        return 0;
     }
 
     private static string[] ForwardedArgs(string? size, bool quick) =>

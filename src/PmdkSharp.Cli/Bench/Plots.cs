@@ -124,6 +124,7 @@ internal static class Plots
             Enumerable.Range(0, categories.Length).Select(i => (double)i).ToArray(), categories);
         plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 20 + 6.5f * categories.Max(c => c.Length);
         if (log)
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
             {
@@ -134,6 +135,6 @@ internal static class Plots
         plot.Title(title);
         plot.YLabel(yLabel);
         plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(file, 1000, 600);
+        plot.SavePng(file, 1000, 700);
     }
 }
