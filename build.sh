@@ -129,7 +129,7 @@ test_dax() {
   tests/dax/run-in-vm.sh "$@"
 }
 
-PACKAGES=$OUT/packages
+PACKAGES=$ROOT/.build/packages  # fixed: samples/NuGet.config points here
 
 # Both packages, from one version (Directory.Build.props); the native one from Debian's binaries.
 pack() {
@@ -148,7 +148,7 @@ pack() {
 
 sample_check() {
   pack
-  samples/check.sh "$PACKAGES" "$OUT/samples"
+  samples/check.sh "$OUT/samples"
 }
 
 case "${1:-}" in

@@ -1,0 +1,83 @@
+// RecordLog: an append-only, crash-consistent record log on a PmdkSharp mapping behind a small HTTP API.
+//   POST /records           body = the record's bytes   -> 201 {"sequence":N,...} once the record is durable
+//   GET  /records/{n}       the record's bytes, 404 past the end
+//   GET  /status            commit offset, record count, file length, backend and where libpmem came from
+//   GET  /metrics           the PmdkSharp meter's instruments (and this service's own), as text
+// Settings (appsettings.json, environment RecordLog__Path, or --RecordLog:Path=...):
+//   RecordLog:Path, RecordLog:InitialLength, RecordLog:MaxLength, RecordLog:AddressFile (the bound address is written there)
+using System;
+using System.IO;
+using System.Linq;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PmdkSharp;
+using RecordLog;
+
+// appsettings.json is read from beside the app, wherever it is started from.
+WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Services.AddSingleton<MetricsExporter>();
+builder.Services.AddSingleton(services =>
+{
+    IConfiguration config = services.GetRequiredService<IConfiguration>();
+    string path = config["RecordLog:Path"] ?? "/dev/shm/recordlog.bin";
+    long initial = config.GetValue("RecordLog:InitialLength", 64L << 10);
+    long max = config.GetValue("RecordLog:MaxLength", 1L << 30);
+    RecordLogFile log = RecordLogFile.Open(path, initial, max);
+    services.GetRequiredService<ILogger<RecordLogFile>>().LogInformation(
+        "Opened {Path}: {Count} records verified, commit offset {Commit}, {Length} bytes mapped; {Diagnostics}",
+        path, log.Count, log.CommitOffset, log.FileLength, PmemRuntime.GetDiagnostics());
+    return log;
+});
+
+WebApplication app = builder.Build();
+RecordLogFile log = app.Services.GetRequiredService<RecordLogFile>(); // open (and verify) before accepting requests
+MetricsExporter metrics = app.Services.GetRequiredService<MetricsExporter>();
+
+app.MapPost("/records", async (HttpRequest request) =>
+{
+    using var body = new MemoryStream();
+    await request.Body.CopyToAsync(body);
+    long sequence = log.Append(body.GetBuffer().AsSpan(0, (int)body.Length));
+    metrics.RecordAppended(body.Length);
+    return Results.Json(new { sequence, commitOffset = log.CommitOffset }, statusCode: StatusCodes.Status201Created);
+});
+
+app.MapGet("/records/{sequence:long}", (long sequence) =>
+    log.Read(sequence) is { } payload ? Results.Bytes(payload, "application/octet-stream") : Results.NotFound());
+
+app.MapGet("/status", () =>
+{
+    PmemDiagnostics d = PmemRuntime.GetDiagnostics();
+    return Results.Json(new
+    {
+        count = log.Count,
+        commitOffset = log.CommitOffset,
+        fileLength = log.FileLength,
+        maxLength = log.File.MaxLength,
+        backend = d.Backend.ToString(),
+        persistentMemory = log.File.IsPersistentMemory,
+        granularity = log.File.Granularity.ToString(),
+        libpmemSource = d.LibpmemSource.ToString(),
+        libpmemPath = d.LibpmemPath,
+        reason = d.Reason,
+    });
+});
+
+app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    string[] addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+    app.Logger.LogInformation("Listening on {Addresses}", string.Join(", ", addresses));
+    if (app.Configuration["RecordLog:AddressFile"] is { Length: > 0 } addressFile)
+        File.WriteAllText(addressFile, addresses.FirstOrDefault() ?? "");
+});
+app.Lifetime.ApplicationStopped.Register(log.Dispose);
+
+app.Run();
