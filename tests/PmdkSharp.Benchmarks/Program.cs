@@ -15,7 +15,7 @@ public static class Program
             .AddJob(Job.ShortRun.WithIterationCount(5)
                 // libpmem reads this once per process; BenchmarkDotNet runs each benchmark in its own child process.
                 .WithEnvironmentVariables(new EnvironmentVariable("PMEM_IS_PMEM_FORCE", "1"))
-                .WithId("short, PMEM_IS_PMEM_FORCE=1"))
+                .WithId("ShortPmemForced"))
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Contains("--filter") ? args : [.. args, "--filter", "*"], config);
         foreach (var summary in summaries)
