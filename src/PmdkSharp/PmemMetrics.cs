@@ -32,9 +32,9 @@ public static class PmemMetrics
 
     private static long mappedBytes;
 
-    static PmemMetrics() =>
-        Meter.CreateObservableUpDownCounter("pmdksharp.mapped.bytes", () => Volatile.Read(ref mappedBytes), "By",
-            "Bytes currently mapped by open PmemFile instances.");
+    // A field initializer, not a static constructor, so the type stays beforefieldinit and the hot paths carry no init check.
+    internal static readonly ObservableUpDownCounter<long> MappedBytes = Meter.CreateObservableUpDownCounter(
+        "pmdksharp.mapped.bytes", () => Volatile.Read(ref mappedBytes), "By", "Bytes currently mapped by open PmemFile instances.");
 
     /// <summary>The operation tag's name on the persist instruments: <c>persist</c>, <c>flush</c>, <c>copy</c> or <c>fill</c>.</summary>
     internal const string OperationTag = "pmdksharp.operation";
