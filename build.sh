@@ -123,10 +123,28 @@ bench() {
   dotnet run -c Release --project tests/PmdkSharp.Benchmarks --no-restore -- --artifacts "$OUT/benchmarkdotnet" "$@"
 }
 
+# In a qemu VM with a real DAX mount (tests/dax/): first how each backend maps a file on DAX and on
+# plain ext4 (MAP_SYNC, is_pmem without forcing), then the DAX tests and every test that takes a directory.
 test_dax() {
   deps
   build
-  tests/dax/run-in-vm.sh "$@"
+  local results="$OUT/test-results/dax" status=0
+  rm -rf "$results"; mkdir -p "$results"
+  PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh bash -c '
+    host=$1 tests=$2 results=$3
+    for dir in "$PMDKSHARP_DAX_DIR" "$PMDKSHARP_NODAX_DIR"; do
+      for backend in pmdk managed; do
+        printf "probe %s %s: " "$dir" "$backend"
+        dotnet "$host" open "$dir/probe-$backend.pmem" 4194304 "$backend" || exit 1
+      done
+    done
+    exec dotnet test "$tests" --filter "Category=Dax|DisplayName~/mnt/" \
+      --logger "trx;LogFileName=dax.trx" --results-directory "$results"' test-dax \
+    "$ROOT/tests/PmdkSharp.TestHost/bin/$CONFIG/net10.0/PmdkSharp.TestHost.dll" \
+    "$ROOT/tests/PmdkSharp.Tests/bin/$CONFIG/net10.0/PmdkSharp.Tests.dll" "$results" || status=$?
+  if ((status != 0)); then echo "test-dax: exited with $status" >>"$OUT/test-results/exit-codes"; fi
+  tests/summarize-trx.sh "$results"
+  return $status
 }
 
 PACKAGES=$ROOT/.build/packages  # fixed: samples/NuGet.config points here
@@ -160,7 +178,7 @@ case "${1:-}" in
   demo) demo ;;
   bench) shift; bench "$@" ;;
   bench-smoke) deps >/dev/null; bench_smoke ;;
-  test-dax) shift; test_dax "$@" ;;
+  test-dax) test_dax ;;
   pack) pack ;;
   sample-check) sample_check ;;
   *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;

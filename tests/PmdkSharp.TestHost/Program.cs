@@ -66,7 +66,7 @@ public static class Program
         byte[] pattern = new byte[Math.Min(file.Length, 4096)];
         Random.Shared.NextBytes(pattern);
         file.CopyPersist(0, pattern);
-        Write(new OpenResult(file.Backend, file.Length, file.IsPersistentMemory, file.Granularity), HostJsonContext.Default.OpenResult);
+        Write(new OpenResult(file.Backend, file.Length, file.IsPersistentMemory, file.UsesMapSync, file.Granularity), HostJsonContext.Default.OpenResult);
         return Success;
     }
 
@@ -80,7 +80,7 @@ public static class Program
         Console.Out.WriteLine(JsonSerializer.Serialize(value, type));
 }
 
-public sealed record OpenResult(PmemBackendKind Backend, long Length, bool IsPersistentMemory, StoreGranularity Granularity);
+public sealed record OpenResult(PmemBackendKind Backend, long Length, bool IsPersistentMemory, bool UsesMapSync, StoreGranularity Granularity);
 
 public sealed record ErrorResult(string Exception, string Message);
 

@@ -71,11 +71,12 @@ internal sealed unsafe class FileMapping : IDisposable
                 && backend.TryMapWholeFile(path, out byte* address, out nuint mapped, out bool wholeIsPmem))
             {
                 var whole = MappingHandle.ForWholeFile(address, mapped, backend);
+                // pmem_map_file tries MAP_SYNC itself; unforced, its is_pmem means MAP_SYNC held (or device DAX).
                 long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
                 Prepare(address, (nuint)fileLength, options, writable, mappedWithFlags: false);
                 PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
                 return new FileMapping(file, options, whole, fileLength, fileLength, PROT_READ | PROT_WRITE, 0,
-                    mapSync: false, isPmem: wholeIsPmem);
+                    mapSync: wholeIsPmem && PmemForce.Value is null, isPmem: wholeIsPmem);
             }
             return MapOverReservation(file, path, options, fileLength, maxLength);
         }

@@ -39,6 +39,12 @@ public class PrefaultTests
             long populateWrite = FaultsOfWritePass(backend, directory, PrefaultMode.PopulateWrite, maxLength);
             long touch = FaultsOfWritePass(backend, directory, PrefaultMode.Touch, maxLength);
 
+            if (TestEnvironment.DaxDirectories.Length > 0 && TestEnvironment.ExpectPmem(directory))
+            {
+                // DAX maps 2 MiB at a time: 16 faults for 32 MiB; prefault can only match that.
+                Assert.True(populateWrite <= none && touch <= none, $"DAX: {populateWrite}/{touch} prefaulted vs {none} without");
+                continue;
+            }
             // 8192 pages: without prefault most fault (ext4's large folios map several per fault); prefaulted, almost none do.
             Assert.True(none > 1000, $"expected first-touch faults without prefault, saw {none}");
             Assert.True(populateWrite < none / 10, $"PopulateWrite: {populateWrite} faults vs {none} without (max {maxLength})");
