@@ -148,6 +148,7 @@ public sealed unsafe partial class PmemFile : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">Smaller than <see cref="Length"/> (growing never shrinks) or larger than <see cref="MaxLength"/>.</exception>
     /// <exception cref="NotSupportedException">The mapping is read-only.</exception>
     /// <exception cref="PmemOutOfSpaceException">No room on the file system; the mapping keeps its old length and contents.</exception>
+    /// <exception cref="IOException">Another process truncated the file below the mapped length; the mapping keeps its length, and nothing past the file's new end may be touched (SIGBUS): dispose and reopen.</exception>
     public void Grow(long newLength)
     {
         ThrowIfWritableDisposed();

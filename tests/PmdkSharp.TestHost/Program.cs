@@ -24,6 +24,13 @@ public static class Program
     {
         ["diagnostics"] = ("", _ => Diagnostics()),
         ["open"] = ("<path> <length> [default|pmdk|managed]", Open),
+        // Reliability suite (tests/PmdkSharp.Tests/Reliability): line-oriented output, see each command.
+        ["append-log"] = ("<path> <backend>", Reliability.ReliabilityCommands.AppendLog),
+        ["grow-past-limit"] = ("<path> <backend> <preallocation> <length> <grow-to>", Reliability.ReliabilityCommands.GrowPastLimit),
+        ["follow"] = ("<path> <backend> <preallocation>", Reliability.ReliabilityCommands.Follow),
+        ["read"] = ("<path> <backend> <readonly|readwrite>", Reliability.ReliabilityCommands.Read),
+        ["leak-loop"] = ("<dir> <backend> <seconds> <max-iterations> <dispose|finalize>", Reliability.ReliabilityCommands.LeakLoop),
+        ["eintr-grow"] = ("<dir> <backend> <seconds>", Reliability.ReliabilityCommands.EintrGrow),
     };
 
     public static int Main(string[] args)

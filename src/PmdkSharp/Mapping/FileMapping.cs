@@ -161,7 +161,16 @@ internal sealed unsafe class FileMapping : IDisposable
             long oldLength = length;
             if (newLength <= oldLength)
                 return;
-            Preallocator.Extend(file.SafeFileHandle, path, oldLength, newLength, options.Preallocation);
+            // One fstat per grow (never on the access or persist paths) catches another process's
+            // truncation before a new tail is mapped past a hole, and its growth before ours would
+            // shrink (Sparse) or zero (ZeroFill) what it wrote.
+            long onDisk = FileLengthOnDisk();
+            if (onDisk < oldLength)
+                throw new IOException(
+                    $"'{path}' was truncated to {onDisk} bytes by someone else while mapped at {oldLength} bytes; " +
+                    $"the bytes past {onDisk} are gone and touching them raises SIGBUS. Dispose the mapping and reopen the file.");
+            if (onDisk < newLength)
+                Preallocator.Extend(file.SafeFileHandle, path, onDisk, newLength, options.Preallocation);
 
             nuint mappedOld = AddressSpace.RoundUpToPage((ulong)oldLength);
             nuint mappedNew = AddressSpace.RoundUpToPage((ulong)newLength);
@@ -174,7 +183,8 @@ internal sealed unsafe class FileMapping : IDisposable
                     mapFlags | Prefaulter.MapFlags(options.Prefault), fd);
                 if (errno != 0)
                 {
-                    ftruncate(fd, oldLength);
+                    if (onDisk < newLength)
+                        ftruncate(fd, onDisk); // give back only what this grow added
                     throw errno == ENOMEM
                         ? new PmemOutOfSpaceException($"Cannot map the grown tail of '{path}': {Errno.Describe(errno)}; the mapping keeps its {oldLength} bytes.")
                         : Errno.ToException(errno, "mmap (grow)", path, $"the mapping keeps its {oldLength} bytes");

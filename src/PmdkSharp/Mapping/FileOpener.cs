@@ -23,6 +23,16 @@ internal static class FileOpener
             options.UnixCreateMode = permissions;
         if (Directory.Exists(path))
             throw new UnauthorizedAccessException($"'{path}' is a directory, not a file that can be mapped.");
-        return new FileStream(path, options);
+        try
+        {
+            return new FileStream(path, options);
+        }
+        catch (IOException e) when (e.HResult == Interop.Libc.EROFS)
+        {
+            // FileStream reports EROFS as a plain IOException; errno mapping everywhere else in the
+            // library calls it what it is for the caller: no permission to write here.
+            throw new UnauthorizedAccessException(
+                $"Cannot open '{path}' for writing: it is on a read-only file system. Open it with ReadOnly = true (and Mode = Open) to map it for reading.", e);
+        }
     }
 }

@@ -19,6 +19,9 @@ internal static class TestHostProcess
 
     private static readonly Lazy<string> HostDll = new(FindHostDll);
 
+    /// <summary>PmdkSharp.TestHost.dll, for tests that start it themselves (Reliability/ChildHost).</summary>
+    public static string HostDllPath => HostDll.Value;
+
     /// <summary>The directory holding PmdkSharp.TestHost.dll and its dependencies.</summary>
     public static string HostDirectory => Path.GetDirectoryName(HostDll.Value)!;
 
@@ -71,7 +74,7 @@ internal static class TestHostProcess
     }
 
     /// <summary>The dotnet muxer running this test process (the SDK sets DOTNET_HOST_PATH), else dotnet from PATH.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
