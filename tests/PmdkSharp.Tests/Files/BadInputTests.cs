@@ -8,6 +8,10 @@ namespace PmdkSharp.Tests.Files;
 /// <summary>Hostile arguments get a specific exception with a useful message, and no data is lost.</summary>
 public class BadInputTests
 {
+    private readonly Xunit.Abstractions.ITestOutputHelper output;
+
+    public BadInputTests(Xunit.Abstractions.ITestOutputHelper output) => this.output = output;
+
     public static TheoryData<string, Type, string> OpenCases => new()
     {
         // name, expected exception, text the message must contain
@@ -24,6 +28,13 @@ public class BadInputTests
         { "create-new on existing", typeof(IOException), "already exists" },
         { "empty path", typeof(ArgumentException), "path" },
         { "existing longer than max", typeof(ArgumentOutOfRangeException), "is less than the length of" },
+        { "null path", typeof(ArgumentNullException), "path" },
+        { "null options", typeof(ArgumentNullException), "options" },
+        { "truncate mode", typeof(ArgumentOutOfRangeException), "Mode must be" },
+        { "unknown preallocation", typeof(ArgumentOutOfRangeException), "Unknown preallocation" },
+        { "unknown backend", typeof(ArgumentOutOfRangeException), "Unknown backend" },
+        { "read-only create-new", typeof(ArgumentException), "read-only mapping can only open" },
+        { "zero length create-new", typeof(ArgumentOutOfRangeException), "Length must be positive" },
     };
 
     [SkippableTheory]
@@ -53,11 +64,19 @@ public class BadInputTests
                 "create-new on existing" => () => PmemFile.Open(path.Path, baseOptions with { Mode = FileMode.CreateNew }),
                 "empty path" => () => PmemFile.Open("", baseOptions),
                 "existing longer than max" => () => PmemFile.Open(path.Path, baseOptions with { MaxLength = 5000 }),
+                "null path" => () => PmemFile.Open(null!, baseOptions),
+                "null options" => () => PmemFile.Open(missing, null!),
+                "truncate mode" => () => PmemFile.Open(path.Path, baseOptions with { Mode = FileMode.Truncate }),
+                "unknown preallocation" => () => PmemFile.Open(missing, baseOptions with { Preallocation = (Preallocation)7 }),
+                "unknown backend" => () => PmemFile.Open(missing, baseOptions with { Backend = (PmemBackendKind)42 }),
+                "read-only create-new" => () => PmemFile.Open(missing, baseOptions with { Mode = FileMode.CreateNew, ReadOnly = true }),
+                "zero length create-new" => () => PmemFile.Open(missing, baseOptions with { Mode = FileMode.CreateNew, Length = 0 }),
                 _ => throw new ArgumentException(name),
             };
 
             Exception error = Assert.Throws(expected, () => open());
             Assert.Contains(messagePart, error.Message);
+            output.WriteLine($"{backend}\t{name}\t{error.GetType().Name}\t{error.Message}");
             Assert.Equal(existing, File.ReadAllBytes(path.Path)); // nothing lost
             Assert.False(File.Exists(missing), $"{name} left a file behind");
         }
@@ -109,9 +128,100 @@ public class BadInputTests
 
             Exception error = Assert.Throws(expected, call);
             Assert.False(string.IsNullOrWhiteSpace(error.Message));
+            output.WriteLine($"{backend}\t{name}\t{error.GetType().Name}\t{error.Message}");
             Assert.Equal(data.Length, file.Length);
             Assert.Equal(data, file.GetReadOnlySpan(0, data.Length).ToArray());
             Assert.Equal(data, File.ReadAllBytes(path.Path));
         }
+    }
+
+    public static TheoryData<string, Type, string> StreamMemoryAndReadOnlyCases => new()
+    {
+        // name, expected exception, text the message must contain
+        { "stream write past end", typeof(NotSupportedException), "create the stream with growOnWrite" },
+        { "stream grow past max", typeof(ArgumentOutOfRangeException), "beyond its MaxLength" },
+        { "stream shrink", typeof(NotSupportedException), "cannot shrink" },
+        { "stream negative position", typeof(ArgumentOutOfRangeException), "value" },
+        { "stream seek before start", typeof(IOException), "before the start" },
+        { "stream unknown origin", typeof(ArgumentOutOfRangeException), "Unknown seek origin" },
+        { "stream null buffer", typeof(ArgumentNullException), "buffer" },
+        { "stream offset past buffer", typeof(ArgumentOutOfRangeException), "Offset and length were out of bounds" },
+        { "memory pin past window", typeof(ArgumentOutOfRangeException), "The window has 16 bytes" },
+        { "memory slice past window", typeof(ArgumentOutOfRangeException), "" },
+        { "fixed-size grow", typeof(ArgumentOutOfRangeException), "beyond its MaxLength" },
+        { "read-only GetSpan", typeof(NotSupportedException), "is read-only" },
+        { "read-only GetMemory", typeof(NotSupportedException), "is read-only" },
+        { "read-only AsRef", typeof(NotSupportedException), "is read-only" },
+        { "read-only Write<T>", typeof(NotSupportedException), "is read-only" },
+        { "read-only Persist", typeof(NotSupportedException), "is read-only" },
+        { "read-only Flush", typeof(NotSupportedException), "is read-only" },
+        { "read-only Drain", typeof(NotSupportedException), "is read-only" },
+        { "read-only CopyPersist", typeof(NotSupportedException), "is read-only" },
+        { "read-only FillPersist", typeof(NotSupportedException), "is read-only" },
+        { "read-only Grow", typeof(NotSupportedException), "is read-only" },
+        { "read-only stream write", typeof(NotSupportedException), "is read-only" },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(StreamMemoryAndReadOnlyCases))]
+    public void Streams_memory_and_read_only_mappings_reject_bad_input_and_change_nothing(string name, Type expected, string messagePart)
+    {
+        foreach (PmemBackendKind backend in TestEnvironment.Backends)
+        {
+            TestEnvironment.Require(backend);
+            using var path = new TempPath(TestEnvironment.Directories[0]);
+            byte[] data = Patterns.Bytes(8192, seed: 32);
+            using (var writer = PmemFile.Open(path.Path, Patterns.Options(backend, data.Length)))
+                writer.CopyPersist(0, data);
+            bool readOnly = name.StartsWith("read-only", StringComparison.Ordinal);
+            using var file = PmemFile.Open(path.Path, new PmemFileOptions
+            {
+                Mode = FileMode.Open,
+                Backend = backend,
+                ReadOnly = readOnly,
+                MaxLength = name == "fixed-size grow" ? null : 1 << 20,
+            });
+            using Stream stream = file.AsStream();
+            Action call = name switch
+            {
+                "stream write past end" => () => { stream.Position = 8190; stream.Write(new byte[3]); },
+                "stream grow past max" => () => stream.SetLength((1 << 20) + 1),
+                "stream shrink" => () => stream.SetLength(4096),
+                "stream negative position" => () => stream.Position = -1,
+                "stream seek before start" => () => stream.Seek(-1, SeekOrigin.Begin),
+                "stream unknown origin" => () => stream.Seek(0, (SeekOrigin)3),
+                "stream null buffer" => () => stream.Write(null!, 0, 1),
+                "stream offset past buffer" => () => stream.Write(new byte[4], 3, 2),
+                "memory pin past window" => () => PinAt(file.GetMemory(0, 16), 17),
+                "memory slice past window" => () => file.GetMemory(0, 16).Slice(10, 7),
+                "fixed-size grow" => () => file.Grow(16384),
+                "read-only GetSpan" => () => file.GetSpan(0, 1),
+                "read-only GetMemory" => () => file.GetMemory(0, 1),
+                "read-only AsRef" => () => file.AsRef<long>(0),
+                "read-only Write<T>" => () => file.Write(0, 1L),
+                "read-only Persist" => () => file.Persist(0, 1),
+                "read-only Flush" => () => file.Flush(0, 1),
+                "read-only Drain" => () => file.Drain(),
+                "read-only CopyPersist" => () => file.CopyPersist(0, new byte[1]),
+                "read-only FillPersist" => () => file.FillPersist(0, 1, 0),
+                "read-only Grow" => () => file.Grow(16384),
+                "read-only stream write" => () => stream.WriteByte(1),
+                _ => throw new ArgumentException(name),
+            };
+
+            Exception error = Assert.Throws(expected, call);
+            Assert.Contains(messagePart, error.Message);
+            output.WriteLine($"{backend}\t{name}\t{error.GetType().Name}\t{error.Message}");
+            Assert.Equal(data.Length, file.Length);
+            Assert.Equal(data, file.GetReadOnlySpan(0, data.Length).ToArray());
+            Assert.Equal(data, File.ReadAllBytes(path.Path));
+        }
+    }
+
+    /// <summary>Memory&lt;T&gt;.Pin always pins element 0; the manager's own Pin takes an index.</summary>
+    private static void PinAt(Memory<byte> memory, int index)
+    {
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager<byte, System.Buffers.MemoryManager<byte>>(memory, out System.Buffers.MemoryManager<byte>? manager));
+        manager!.Pin(index).Dispose();
     }
 }
