@@ -11,6 +11,7 @@
 #   test-dax     the suite inside a qemu VM on a real DAX file system
 #   pack         the PmdkSharp and PmdkSharp.Native.linux-x64 packages (.nupkg, .snupkg) into .build/packages/
 #   sample-check pack, then the AOT smoke app (no system libpmem) and the RecordLog service (restart, every record back)
+#   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -169,6 +170,23 @@ sample_check() {
   samples/check.sh "$OUT/samples"
 }
 
+# tests/PmdkSharp.Tests/Reliability alone, in both settings, long mode unless PMDKSHARP_LONG=0.
+reliability() {
+  deps
+  build
+  local disk=${PMDKSHARP_DISK_DIR:-/var/tmp/pmdksharp-tests} report=$OUT/reliability.txt status=0
+  mkdir -p "$OUT"; : >"$report"
+  for setting in "PMEM_IS_PMEM_FORCE=1 PMDKSHARP_TEST_DIRS=/dev/shm" "PMEM_IS_PMEM_FORCE= PMDKSHARP_TEST_DIRS=$disk:/dev/shm"; do
+    log "reliability: $setting"
+    env $setting PMDKSHARP_LONG="${PMDKSHARP_LONG:-1}" PMDKSHARP_REQUIRE_PMDK=1 PMDKSHARP_RELIABILITY_REPORT="$report" \
+      dotnet test tests/PmdkSharp.Tests -c "$CONFIG" --no-build --nologo \
+      --filter "FullyQualifiedName~PmdkSharp.Tests.Reliability" || status=$?
+  done
+  log "figures ($report)"
+  sort -t$'\t' -k3 "$report"
+  return "$status"
+}
+
 case "${1:-}" in
   deps) deps ;;
   build) deps; build ;;
@@ -181,5 +199,6 @@ case "${1:-}" in
   test-dax) test_dax ;;
   pack) pack ;;
   sample-check) sample_check ;;
-  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  reliability) reliability ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
