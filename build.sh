@@ -12,6 +12,7 @@
 #   pack         the PmdkSharp and PmdkSharp.Native.linux-x64 packages (.nupkg, .snupkg) into .build/packages/
 #   sample-check pack, then the AOT smoke app (no system libpmem) and the RecordLog service (restart, every record back)
 #   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
+#   test-docker  docker/Dockerfile built and run here (own dockerd, debootstrap base image): ./build.sh test in a container (not CI)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -24,7 +25,7 @@ APT_PACKAGES=(libpmem1 libpmem-dev libpmem2 libpmem2-dev libclang1-14 libclang-c
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
-deps() {
+apt_deps() {
   local missing=()
   for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -38,6 +39,10 @@ deps() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+}
+
+deps() {
+  apt_deps
   log "dotnet restore"
   dotnet restore PmdkSharp.sln --nologo -v q
 }
@@ -200,5 +205,7 @@ case "${1:-}" in
   pack) pack ;;
   sample-check) sample_check ;;
   reliability) reliability ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  apt-deps) apt_deps ;;  # deps without the restore (docker/Dockerfile's cached layer)
+  test-docker) docker/test-docker.sh ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac
