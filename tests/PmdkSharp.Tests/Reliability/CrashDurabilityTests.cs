@@ -23,6 +23,8 @@ public class CrashDurabilityTests
     /// <summary>Kill cycles per run of the suite (one build.sh setting), spread over its cases.</summary>
     private static int CyclesPerRun => ReliabilityRun.Long ? 1000 : 50;
 
+    private const long LogRestartBytes = 16 << 20;
+
     private readonly ITestOutputHelper output;
 
     public CrashDurabilityTests(ITestOutputHelper output) => this.output = output;
@@ -37,7 +39,7 @@ public class CrashDurabilityTests
         using var path = new TempPath(directory, ".log");
         var random = new Random(Environment.TickCount);
         long acknowledged = 0, checkedRecords = 0, killedBeforeFirstAck = 0;
-        int completeTails = 0, tornTails = 0;
+        int completeTails = 0, tornTails = 0, restarts = 0;
         var clock = Stopwatch.StartNew();
 
         for (int cycle = 0; cycle < cycles; cycle++)
@@ -65,11 +67,19 @@ public class CrashDurabilityTests
             else if (scan.Tail == "torn")
                 tornTails++;
             acknowledged = scan.LastSequence; // the next child resumes from here; anything it acks must stay too
+            if (scan.Commit > LogRestartBytes)
+            {
+                // Every cycle rescans the whole log: start a fresh one now and then so long runs stay linear.
+                file.Dispose();
+                File.Delete(path.Path);
+                acknowledged = 0;
+                restarts++;
+            }
         }
 
-        Assert.True(acknowledged > 0, "no record was ever acknowledged");
+        Assert.True(checkedRecords > 0, "no record was ever acknowledged");
         ReliabilityRun.Report(output, $"crash {backend} {directory}",
-            $"kill cycles {cycles}, records at end {acknowledged}, records checked {checkedRecords}, lost 0, " +
+            $"kill cycles {cycles}, records at end {acknowledged} (fresh logs started {restarts}), records checked {checkedRecords}, lost 0, " +
             $"killed before first ack {killedBeforeFirstAck}, uncommitted tails: complete {completeTails} torn {tornTails}, " +
             $"{clock.Elapsed.TotalSeconds:F1} s");
     }
