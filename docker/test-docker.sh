@@ -158,13 +158,21 @@ else
   git clone -q --no-local "$ROOT" "$context"
   revision=$(git -C "$context" rev-parse --short HEAD)
 fi
+# The host's extra CAs (a TLS-inspecting proxy between this machine and nuget.org), for the build only.
+added_cas=()
+for crt in /usr/local/share/ca-certificates/*.crt; do
+  [[ -f $crt && ! -e $context/docker/ca-certificates/${crt##*/} ]] || continue
+  cp "$crt" "$context/docker/ca-certificates/" && added_cas+=("$context/docker/ca-certificates/${crt##*/}")
+done
 log "docker build ($revision; BASE_IMAGE=$base DOTNET_SDK_IMAGE=$sdk; log $CACHE/build.log)"
+if ((${#added_cas[@]})); then log "extra CAs for the build: ${added_cas[*]##*/}"; fi
 if ! $DOCKER build --network host --label "$LABEL" -f docker/Dockerfile -t "$IMAGE" \
     --build-arg BASE_IMAGE="$base" --build-arg DOTNET_SDK_IMAGE="$sdk" "$context" >"$CACHE/build.log" 2>&1; then
   tail -n 40 "$CACHE/build.log" >&2
+  if [[ $context == "$ROOT" ]]; then rm -f "${added_cas[@]}"; fi
   die "docker build failed (full log: $CACHE/build.log)"
 fi
-[[ $context == "$ROOT" ]] || rm -rf "$context"
+if [[ $context == "$ROOT" ]]; then rm -f "${added_cas[@]}"; else rm -rf "$context"; fi
 # Earlier builds of the image (now untagged) and their layers; tagged images are kept.
 $DOCKER image prune -f --filter "label=$LABEL" >/dev/null || true
 stage docker-build
