@@ -52,7 +52,7 @@ fi
 dockerd_pid= container=
 cleanup() {
   local status=$?
-  if [[ -n $container ]]; then $DOCKER rm -f "$container" >/dev/null 2>&1 || true; fi
+  if [[ -n $container ]]; then $DOCKER rm -f -v "$container" >/dev/null 2>&1 || true; fi
   if [[ -n $dockerd_pid ]]; then
     log "stopping our dockerd (pid $dockerd_pid)"
     kill -TERM "$dockerd_pid" 2>/dev/null || true
@@ -185,7 +185,7 @@ $DOCKER run --name "$container" --init --network none --shm-size=1g --cap-add SY
   | tee "$CACHE/run.log" || status=${PIPESTATUS[0]}
 rm -rf "$CACHE/test-results"
 $DOCKER cp "$container:/src/.build/test-results" "$CACHE/test-results" 2>/dev/null || mkdir -p "$CACHE/test-results"
-$DOCKER rm -f "$container" >/dev/null
+$DOCKER rm -f -v "$container" >/dev/null   # -v: the anonymous volume (docker/Dockerfile's VOLUME)
 container=
 stage docker-run
 
