@@ -59,9 +59,10 @@ cleanup() {
     for _ in $(seq 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$dockerd_pid" 2>/dev/null; then kill -KILL "$dockerd_pid" 2>/dev/null || true; fi
     wait "$dockerd_pid" 2>/dev/null || true
-    # dockerd unmounts its overlays and its data-root bind mount when it stops; make sure of it.
-    findmnt -rn -o TARGET | grep -F "$CACHE/data-root" | sort -r | while read -r m; do umount -l "$m" || true; done
-    rm -rf "$RUNDIR"
+    # dockerd unmounts its overlays and its data-root bind mount when it stops, but leaves its bind mount of the
+    # host's network namespace (exec-root/netns/default): unmount whatever is left under our two directories.
+    findmnt -rn -o TARGET | grep -F -e "$CACHE/data-root" -e "$RUNDIR" | sort -r | while read -r m; do umount -l "$m" || true; done
+    rm -rf "$RUNDIR" || true
   fi
   exit "$status"
 }
