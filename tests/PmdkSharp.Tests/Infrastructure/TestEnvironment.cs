@@ -56,6 +56,16 @@ public sealed class BackendsAndDirectories : TheoryData<PmemBackendKind, string>
     }
 }
 
+/// <summary>Theory data: every test directory, for tests that pick their backend themselves.</summary>
+public sealed class AllDirectories : TheoryData<string>
+{
+    public AllDirectories()
+    {
+        foreach (string directory in TestEnvironment.Directories)
+            Add(directory);
+    }
+}
+
 /// <summary>Theory data: every backend, for tests whose location does not matter.</summary>
 public sealed class AllBackends : TheoryData<PmemBackendKind>
 {

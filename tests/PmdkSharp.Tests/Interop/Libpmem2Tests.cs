@@ -17,16 +17,8 @@ public sealed unsafe class Libpmem2Tests
 {
     private const int Length = 2 << 20;
 
-    public static TheoryData<string> Directories()
-    {
-        var data = new TheoryData<string>();
-        foreach (string directory in TestEnvironment.Directories)
-            data.Add(directory);
-        return data;
-    }
-
     [SkippableTheory]
-    [MemberData(nameof(Directories))]
+    [ClassData(typeof(AllDirectories))]
     public void MapsAFileWritesThroughItsFunctionPointersAndReadsItBack(string directory)
     {
         RequireLibpmem2();

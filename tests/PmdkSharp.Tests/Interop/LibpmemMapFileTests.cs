@@ -14,16 +14,8 @@ public sealed unsafe class LibpmemMapFileTests
     private const uint Mode0644 = 0b110_100_100;
     private const int Length = 4 << 20;
 
-    public static TheoryData<string> Directories()
-    {
-        var data = new TheoryData<string>();
-        foreach (string directory in TestEnvironment.Directories)
-            data.Add(directory);
-        return data;
-    }
-
     [SkippableTheory]
-    [MemberData(nameof(Directories))]
+    [ClassData(typeof(AllDirectories))]
     public void MapsWritesPersistsAndUnmapsAFileItCreates(string directory)
     {
         TestEnvironment.Require(PmemBackendKind.Pmdk);
@@ -66,7 +58,7 @@ public sealed unsafe class LibpmemMapFileTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Directories))]
+    [ClassData(typeof(AllDirectories))]
     public void MapsAWholeExistingFileWhenLengthIsZero(string directory)
     {
         TestEnvironment.Require(PmemBackendKind.Pmdk);
