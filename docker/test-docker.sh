@@ -4,7 +4,7 @@
 #
 #  1. docker.io and debootstrap from apt when missing (root).
 #  2. A dockerd of its own (started by PID, stopped on exit) unless one already answers on DOCKER_HOST or
-#     /var/run/docker.sock. Ours: data root $CACHE/data-root, socket /run/pmdksharp-docker/docker.sock,
+#     /var/run/docker.sock. Ours: data root $DATA_ROOT, socket /run/pmdksharp-docker/docker.sock,
 #     --bridge=none --iptables=false: no docker0, no iptables rules, nothing left behind; builds use the host's
 #     network (--network host), test containers none (--network none: the tests need only loopback).
 #  3. Base images, cached: pmdksharp-local/debian:bookworm (debootstrap --variant=minbase + docker import; the
@@ -18,6 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CACHE=${PMDKSHARP_CACHE:-$ROOT/.build}/docker
+# Outside the repository: image layers hold copies of the source tree, which tools that search the
+# tree for project files (BenchmarkDotNet, dotnet sln) would otherwise find.
+DATA_ROOT=${PMDKSHARP_DOCKER_DATA_ROOT:-/var/lib/pmdksharp-docker}
 DOCKER=/usr/bin/docker   # Debian's client (another one may come first in PATH)
 IMAGE=${PMDKSHARP_DOCKER_IMAGE:-pmdksharp-test:latest}
 LABEL=org.pmdksharp.test-docker=1
@@ -61,7 +64,7 @@ cleanup() {
     wait "$dockerd_pid" 2>/dev/null || true
     # dockerd unmounts its overlays and its data-root bind mount when it stops, but leaves its bind mount of the
     # host's network namespace (exec-root/netns/default): unmount whatever is left under our two directories.
-    findmnt -rn -o TARGET | grep -F -e "$CACHE/data-root" -e "$RUNDIR" | sort -r | while read -r m; do umount -l "$m" || true; done
+    findmnt -rn -o TARGET | grep -F -e "$DATA_ROOT" -e "$RUNDIR" | sort -r | while read -r m; do umount -l "$m" || true; done
     rm -rf "$RUNDIR" || true
   fi
   exit "$status"
@@ -80,10 +83,10 @@ else
     kill -TERM "$old"
     for _ in $(seq 60); do kill -0 "$old" 2>/dev/null || break; sleep 0.5; done
   fi
-  mkdir -p "$RUNDIR" "$CACHE/data-root"
+  mkdir -p "$RUNDIR" "$DATA_ROOT"
   export DOCKER_HOST=unix://$RUNDIR/docker.sock
-  log "starting dockerd (data root $CACHE/data-root, log $CACHE/dockerd.log)"
-  /usr/sbin/dockerd --data-root "$CACHE/data-root" --exec-root "$RUNDIR/exec" --pidfile "$RUNDIR/dockerd.pid" \
+  log "starting dockerd (data root $DATA_ROOT, log $CACHE/dockerd.log)"
+  /usr/sbin/dockerd --data-root "$DATA_ROOT" --exec-root "$RUNDIR/exec" --pidfile "$RUNDIR/dockerd.pid" \
     -H "$DOCKER_HOST" --storage-driver overlay2 --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
     >"$CACHE/dockerd.log" 2>&1 &
   dockerd_pid=$!
