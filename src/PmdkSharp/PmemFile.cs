@@ -171,6 +171,9 @@ public sealed unsafe partial class PmemFile : IDisposable
 
     internal DurabilityStrategy Strategy => strategy;
 
+    /// <summary>True once <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => gate.IsClosing;
+
     /// <summary>
     /// Grows the file to <paramref name="newLength"/> bytes. The whole reserved range was mapped at
     /// open, so growing only extends the file: the base address is unchanged and earlier spans stay
