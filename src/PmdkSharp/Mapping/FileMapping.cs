@@ -45,6 +45,11 @@ internal sealed unsafe class FileMapping
 
     public bool IsPmem { get; }
 
+    /// <summary>How the file was mapped, for diagnostics.</summary>
+    public string Method => Handle.MappedByLibpmem
+        ? "pmem_map_file (is_pmem from libpmem)"
+        : $"one mapping over the reserved {MaxLength} bytes (MAP_SYNC tried first)";
+
     public static FileMapping Open(string path, PmemFileOptions options, PmemBackendKind backend)
     {
         FileStream file = FileOpener.Open(path, options.Mode, options.ReadOnly, options.Permissions);

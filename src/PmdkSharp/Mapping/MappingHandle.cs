@@ -34,6 +34,9 @@ internal sealed unsafe class MappingHandle : SafeHandle
 
     public byte* Address => (byte*)handle;
 
+    /// <summary>True when pmem_map_file made the mapping (and pmem_unmap releases it).</summary>
+    public bool MappedByLibpmem => mappedByLibpmem;
+
     /// <summary>The open file; its descriptor stays valid until this handle is released.</summary>
     public FileStream File => file;
 
