@@ -31,11 +31,12 @@ internal abstract unsafe class DurabilityStrategy
 internal static unsafe class DurabilityStrategies
 {
     /// <summary>
-    /// Cache-line flushes through libpmem where the mapping is persistent memory and the PMDK
-    /// backend was chosen; msync everywhere else (page-cache file systems, and the managed backend).
+    /// The crash simulator's write-through when one is given; cache-line flushes through libpmem
+    /// where the mapping is persistent memory and the PMDK backend was chosen; msync everywhere else
+    /// (page-cache file systems, and the managed backend).
     /// </summary>
-    public static DurabilityStrategy For(PmemBackendKind backend, Mapping.FileMapping mapping, string path) =>
-        backend == PmemBackendKind.Pmdk && mapping.IsPmem
-            ? LibpmemFlushStrategy.Instance
-            : new MsyncStrategy(path, mapping.Base);
+    public static DurabilityStrategy For(PmemBackendKind backend, Mapping.FileMapping mapping, string path, CrashSimulator? simulator) =>
+        simulator is not null ? new SimulatedPersistStrategy(simulator, mapping.Handle.File.SafeFileHandle, mapping.Base, path)
+        : backend == PmemBackendKind.Pmdk && mapping.IsPmem ? LibpmemFlushStrategy.Instance
+        : new MsyncStrategy(path, mapping.Base);
 }

@@ -7,4 +7,6 @@ public enum PersistMethod
     Msync,
     /// <summary>libpmem's cache-line flushes and drain (pmem_persist, pmem_memcpy_persist) on persistent memory.</summary>
     LibpmemFlush,
+    /// <summary>A <see cref="CrashSimulator"/>'s copy-on-write mapping: each persisted range is written to the file, nothing else.</summary>
+    Simulated,
 }
