@@ -15,11 +15,11 @@ public class FlushCodeEmitterTests(ITestOutputHelper output)
     private const string LoopTail = "4883C7404839F772F3";
 
     [Theory]
-    [InlineData(FlushInstruction.Clwb, "660FAE37")]
-    [InlineData(FlushInstruction.ClflushOpt, "660FAE3F")]
-    public void Emitted_routines_are_the_expected_machine_code(FlushInstruction instruction, string flush)
+    [InlineData("Clwb", "660FAE37")]
+    [InlineData("ClflushOpt", "660FAE3F")]
+    public void Emitted_routines_are_the_expected_machine_code(string instruction, string flush)
     {
-        FlushCode code = FlushCodeEmitter.Emit(instruction);
+        FlushCode code = FlushCodeEmitter.Emit(Enum.Parse<FlushInstruction>(instruction));
         string hex = Convert.ToHexString(code.Bytes);
         output.WriteLine(hex);
         Assert.Equal(LoopHead + flush + LoopTail + "C3", Routine(code, code.FlushOffset, code.PersistOffset));
@@ -57,8 +57,8 @@ public class FlushCodeEmitterTests(ITestOutputHelper output)
         for (nuint offset = 0; offset < 130; offset++)
             foreach (nuint length in new nuint[] { 0, 1, 2, 63, 64, 65, 127, 128, 129, 255, 256, 257 })
                 cases.Add((offset, length));
-        for (int i = 0; i < 500; i++)
-            cases.Add(((nuint)random.Next(0, 4096), (nuint)random.Next(0, 64 * 1024)));
+        for (int i = 0; i < 200; i++)
+            cases.Add(((nuint)random.Next(0, 4096), (nuint)random.Next(0, 16 * 1024)));
         foreach ((nuint offset, nuint length) in cases)
         {
             byte* address = baseAddress + offset;
