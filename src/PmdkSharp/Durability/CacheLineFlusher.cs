@@ -59,108 +59,89 @@ internal sealed unsafe class CacheLineFlusher : IDisposable
     /// <summary>Copies (overlap allowed, like memmove) and makes the destination durable.</summary>
     public void CopyPersist(byte* destination, byte* source, nuint length)
     {
-        if (UseNonTemporal(destination, source, length))
-        {
-            CopyStreaming(destination, source, length);
+        if (Write(destination, length, new CopyFrom(source), Disjoint(destination, source, length)))
             drain();
-            return;
-        }
-        NativeMemory.Copy(source, destination, length);
-        persist(destination, length);
+        else
+            persist(destination, length);
     }
 
     /// <summary>Copies and flushes, without the fence: several of these, then one <see cref="Drain"/>.</summary>
     public void CopyNoDrain(byte* destination, byte* source, nuint length)
     {
-        if (UseNonTemporal(destination, source, length))
-        {
-            CopyStreaming(destination, source, length);
-            return;
-        }
-        NativeMemory.Copy(source, destination, length);
-        flush(destination, length);
+        if (!Write(destination, length, new CopyFrom(source), Disjoint(destination, source, length)))
+            flush(destination, length);
     }
 
     /// <summary>Fills and makes the destination durable.</summary>
     public void FillPersist(byte* destination, byte value, nuint length)
     {
-        if (UsesNonTemporalStores && length >= MovntThreshold && length != 0)
-        {
-            FillStreaming(destination, value, length);
+        if (Write(destination, length, new FillWith(value), mayStream: true))
             drain();
-            return;
-        }
-        NativeMemory.Fill(destination, length, value);
-        persist(destination, length);
+        else
+            persist(destination, length);
     }
 
     /// <summary>Fills and flushes, without the fence.</summary>
     public void FillNoDrain(byte* destination, byte value, nuint length)
     {
-        if (UsesNonTemporalStores && length >= MovntThreshold && length != 0)
-        {
-            FillStreaming(destination, value, length);
-            return;
-        }
-        NativeMemory.Fill(destination, length, value);
-        flush(destination, length);
+        if (!Write(destination, length, new FillWith(value), mayStream: true))
+            flush(destination, length);
     }
 
     /// <summary>Unmaps the code page (only for flushers built by tests; the process-wide one lives forever).</summary>
     public void Dispose() => code.Dispose();
 
-    // Overlapping ranges take the memmove path: streaming forwards could read bytes it already overwrote.
-    private bool UseNonTemporal(byte* destination, byte* source, nuint length) =>
-        UsesNonTemporalStores && length >= MovntThreshold && length != 0
-        && ((nuint)destination >= (nuint)source + length || (nuint)source >= (nuint)destination + length);
-
-    private void CopyStreaming(byte* destination, byte* source, nuint length)
+    // Writes the range; true when streamed (only the partial head and tail lines flushed, a fence
+    // still owed), false when written with ordinary stores (every line still to be flushed).
+    private bool Write<TWriter>(byte* destination, nuint length, TWriter writer, bool mayStream)
+        where TWriter : struct, ILineWriter
     {
-        nuint head = HeadLength(destination, length);
+        if (!mayStream || !UsesNonTemporalStores || length < MovntThreshold || length == 0)
+        {
+            writer.Plain(destination, 0, length);
+            return false;
+        }
+        // Ordinary stores up to the next line boundary, so the streamed part starts aligned.
+        nuint head = Math.Min((CacheLines.Size - ((nuint)destination & (CacheLines.Size - 1))) & (CacheLines.Size - 1), length);
         if (head != 0)
         {
-            NativeMemory.Copy(source, destination, head);
+            writer.Plain(destination, 0, head);
             flush(destination, head);
-            destination += head;
-            source += head;
-            length -= head;
         }
-        nuint lines = length / CacheLines.Size;
-        NonTemporalStores.CopyLines(destination, source, lines);
-        nuint done = lines * CacheLines.Size;
-        nuint tail = length - done;
-        if (tail != 0)
+        nuint lines = (length - head) / CacheLines.Size;
+        writer.Stream(destination, head, lines);
+        nuint done = head + lines * CacheLines.Size;
+        if (done != length)
         {
-            NativeMemory.Copy(source + done, destination + done, tail);
-            flush(destination + done, tail);
+            writer.Plain(destination, done, length - done);
+            flush(destination + done, length - done);
         }
+        return true;
     }
 
-    private void FillStreaming(byte* destination, byte value, nuint length)
+    // Overlapping ranges are copied like memmove: streaming forwards could read bytes it already overwrote.
+    private static bool Disjoint(byte* destination, byte* source, nuint length) =>
+        (nuint)destination >= (nuint)source + length || (nuint)source >= (nuint)destination + length;
+
+    /// <summary>What to write at an offset of the destination, with ordinary or streaming stores (a struct, so each use is specialised).</summary>
+    private interface ILineWriter
     {
-        nuint head = HeadLength(destination, length);
-        if (head != 0)
-        {
-            NativeMemory.Fill(destination, head, value);
-            flush(destination, head);
-            destination += head;
-            length -= head;
-        }
-        nuint lines = length / CacheLines.Size;
-        NonTemporalStores.FillLines(destination, value, lines);
-        nuint done = lines * CacheLines.Size;
-        nuint tail = length - done;
-        if (tail != 0)
-        {
-            NativeMemory.Fill(destination + done, tail, value);
-            flush(destination + done, tail);
-        }
+        void Plain(byte* destination, nuint offset, nuint length);
+
+        void Stream(byte* destination, nuint offset, nuint lines);
     }
 
-    // Bytes up to the next line boundary, written with ordinary stores so the streaming part starts aligned.
-    private static nuint HeadLength(byte* destination, nuint length)
+    private readonly struct CopyFrom(byte* source) : ILineWriter
     {
-        nuint head = (CacheLines.Size - ((nuint)destination & (CacheLines.Size - 1))) & (CacheLines.Size - 1);
-        return head < length ? head : length;
+        public void Plain(byte* destination, nuint offset, nuint length) => NativeMemory.Copy(source + offset, destination + offset, length);
+
+        public void Stream(byte* destination, nuint offset, nuint lines) => NonTemporalStores.CopyLines(destination + offset, source + offset, lines);
+    }
+
+    private readonly struct FillWith(byte value) : ILineWriter
+    {
+        public void Plain(byte* destination, nuint offset, nuint length) => NativeMemory.Fill(destination + offset, length, value);
+
+        public void Stream(byte* destination, nuint offset, nuint lines) => NonTemporalStores.FillLines(destination + offset, value, lines);
     }
 }
