@@ -12,9 +12,31 @@ namespace PmdkSharp.Cli.Bench;
 /// same calls on the same kind of file straight through libpmem. Rounds alternate C# and C and the
 /// best of each is kept, so a noisy neighbour hurts both alike.
 /// </summary>
-internal static unsafe class CopyPersistBench
+internal sealed unsafe class CopyPersistBench : IBenchSection
 {
-    public static int Steps(BenchSettings s) => 2 * s.CopyRounds;
+    private const string BigTarget = "copy-persist: CopyPersist within 5% of C for >= 4 KiB";
+    private const string SmallTarget = "copy-persist: at most 15 ns extra per call at 64 B";
+
+    public string Name => "copy-persist";
+
+    /// <summary>Measured only in the emulated-pmem child; in the tool's own process one step notes a missing memory directory.</summary>
+    public int Steps(BenchContext context) =>
+        context.InEmulatedPmemChild ? 2 * context.Settings.CopyRounds : context.Memory is null ? 1 : 0;
+
+    public void Run(BenchContext context, IProgressSink progress)
+    {
+        if (!context.InEmulatedPmemChild || context.Memory is not { } memory)
+        {
+            progress.Step("copy-persist: no emulated pmem");
+            context.Report.Skipped.Add("copy-persist: not run, no tmpfs or DAX directory among --dir");
+            context.Report.Findings.Add(Finding.NotComputed(BigTarget, "no tmpfs or DAX directory among --dir"));
+            context.Report.Findings.Add(Finding.NotComputed(SmallTarget, "no tmpfs or DAX directory among --dir"));
+            return;
+        }
+        ResultTable table = Run(memory, context.Settings, context.NativeBench, progress, context.Report.Skipped);
+        context.Report.Tables.Add(table);
+        AddFindings(context.Report, table);
+    }
 
     public static ResultTable Run(BenchDir dir, BenchSettings s, string? nativeBench, IProgressSink progress, List<string> skipped)
     {
@@ -132,27 +154,32 @@ internal static unsafe class CopyPersistBench
 
     public static void AddFindings(BenchReport report, ResultTable table)
     {
-        var big = table.Rows.Where(r => BenchSettings.ParseSize(r.Label.Replace(" ", "")) >= 4096 && r.Values[2] is not null).ToList();
+        var big = table.Rows.Where(r => ByteSize.Parse(r.Label) >= 4096 && r.Values[2] is not null).ToList();
         if (big.Count > 0)
         {
             ResultRow worst = big.OrderByDescending(r => r.Values[2]).First();
             report.Findings.Add(new Finding
             {
-                Target = "copy-persist: CopyPersist within 5% of C for >= 4 KiB",
+                Target = BigTarget,
                 Measured = "C#/C " + string.Join(", ", big.Select(r => $"{r.Label} {r.Values[2]:F3}")) + $"; worst {worst.Label}",
                 Met = worst.Values[2] <= 1.05,
             });
         }
+        else
+            report.Findings.Add(Finding.NotComputed(BigTarget, "no C#/C ratio at >= 4 KiB (C baseline not run?)"));
+
         ResultRow? small = table.Rows.FirstOrDefault(r => r.Label == "64 B");
         if (small?.Values[0] is double cs && small.Values[1] is double c)
         {
             double persistExtra = (small.Values[5] ?? double.NaN) - (small.Values[6] ?? double.NaN);
             report.Findings.Add(new Finding
             {
-                Target = "copy-persist: at most 15 ns extra per call at 64 B",
+                Target = SmallTarget,
                 Measured = $"CopyPersist {cs:F1} ns vs C {c:F1} ns: {cs - c:+0.0;-0.0} ns; Persist {persistExtra:+0.0;-0.0} ns",
                 Met = cs - c <= 15,
             });
         }
+        else
+            report.Findings.Add(Finding.NotComputed(SmallTarget, small is null ? "64 B not measured" : "no C time at 64 B (C baseline not run?)"));
     }
 }
