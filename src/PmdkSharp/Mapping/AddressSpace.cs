@@ -5,7 +5,7 @@ using static PmdkSharp.Interop.Libc;
 namespace PmdkSharp.Mapping;
 
 /// <summary>
-/// The seed's growth strategy in mmap calls: reserve the maximum range once with no access
+/// Growth in mmap calls: reserve the maximum range once with no access
 /// and no backing, then map file extents over it with MAP_FIXED. The base never moves, so
 /// every address handed out stays valid while the file grows.
 /// </summary>

@@ -3,7 +3,7 @@ using static PmdkSharp.Interop.Libc;
 
 namespace PmdkSharp.Mapping;
 
-/// <summary>Faults pages in ahead of use, the seed's "batch it up front" remedy for first-touch cost.</summary>
+/// <summary>Faults pages in ahead of use: first-touch cost paid up front, in one batch, instead of one fault per page later.</summary>
 internal static unsafe class Prefaulter
 {
     /// <summary>Extra mmap flags for a mode that works at map time.</summary>
