@@ -31,6 +31,9 @@ internal static class EmulatedPmemChild
         {
             failures++;
             report.Skipped.Add($"emulated pmem child: {e.Message}");
+            // Its findings could not be computed: they show as n/a rather than vanish.
+            report.Findings.Add(Finding.NotComputed($"{string.Join(", ", sections.Select(s => s.Name))} on emulated pmem",
+                "the emulated-pmem child process failed (see the notes)"));
         }
         task.Value = task.MaxValue;
         task.StopTask();
