@@ -137,7 +137,7 @@ build_tool() {
   PMEMSHARP=${PMEMSHARP%.dll}
   log "gcc native/bench/copy_persist.c"
   mkdir -p "$OUT/native"
-  gcc -O2 -Wall -Wextra -Werror -o "$NATIVE_BENCH" native/bench/copy_persist.c -lpmem
+  gcc -O2 -Wall -Wextra -Werror -o "$NATIVE_BENCH" native/bench/copy_persist.c -lpmem -lpthread
 }
 
 demo() {
