@@ -63,7 +63,7 @@ public class PrefaultTests
             long noneWrite = FaultsOfFirstPassAtOpen(backend, directory, PrefaultMode.None, maxLength, write: true);
             long populateWrite = FaultsOfFirstPassAtOpen(backend, directory, PrefaultMode.PopulateWrite, maxLength, write: true);
             long touch = FaultsOfFirstPassAtOpen(backend, directory, PrefaultMode.Touch, maxLength, write: true);
-            string figures = $"max {maxLength}: read pass {noneRead} faults without prefault, {populate} after Populate; " +
+            string figures = $"{(maxLength is null ? "fixed" : "growable")}: read pass {noneRead} faults without prefault, {populate} after Populate; " +
                 $"write pass {noneWrite} without, {populateWrite} after PopulateWrite, {touch} after Touch";
 
             if (TestEnvironment.DaxDirectories.Length > 0 && TestEnvironment.ExpectPmem(directory))
@@ -72,8 +72,9 @@ public class PrefaultTests
                 Assert.True(populate <= noneRead && populateWrite <= noneWrite && touch <= noneWrite, $"DAX: {figures}");
                 continue;
             }
-            // 8192 pages: without prefault most fault (ext4's large folios map several per fault); prefaulted, almost none do.
-            Assert.True(noneRead > 1000 && noneWrite > 1000, $"expected first-touch faults without prefault: {figures}");
+            // 8192 pages: without prefault most writes fault (ext4's large folios map several per fault), reads fewer
+            // (fault-around maps up to 16 cached pages per read fault: 512 at most); prefaulted, almost none do.
+            Assert.True(noneRead > 100 && noneWrite > 1000, $"expected first-touch faults without prefault: {figures}");
             Assert.True(populate < noneRead / 10, figures);
             Assert.True(populateWrite < noneWrite / 10, figures);
             Assert.True(touch < noneWrite / 10, figures);
@@ -103,7 +104,7 @@ public class PrefaultTests
             Assert.True(populate <= noneRead && populateWrite <= noneWrite, $"DAX: {figures}");
             return;
         }
-        Assert.True(noneRead > 1000 && noneWrite > 1000, figures);
+        Assert.True(noneRead > 100 && noneWrite > 1000, figures);
         Assert.True(populate < noneRead / 10, figures);
         Assert.True(populateWrite < noneWrite / 10, figures);
     }
@@ -147,7 +148,7 @@ public class PrefaultTests
                     file.GetSpan(Open, (int)(Grown - Open)).Fill(2);
                     afterGrow = (file.HugePageBytes ?? -1) - atOpen;
                 }
-                string figures = $"{backend}, HugePages {huge}, max {maxLength}: {atOpen} huge-mapped bytes at open, {afterGrow} more after Grow";
+                string figures = $"{backend}, HugePages {huge}, {(maxLength is null ? "fixed" : "growable")}: {atOpen} huge-mapped bytes at open, {afterGrow} more after Grow";
                 if (huge)
                 {
                     Assert.True(atOpen >= Open / 2, figures);
