@@ -95,21 +95,29 @@ settings_file() {
   printf '%s' "$file"
 }
 
-# Runs one test project's tests, with tests/SETTINGS.runsettings when a third argument names one; TRX files
-# land in $OUT/test-results. DAX tests need the VM's file systems: ./build.sh test-dax runs them.
+# The target frameworks a project builds for ($FRAMEWORK alone when set), space-separated.
+frameworks_of() {
+  if [[ -n $FRAMEWORK ]]; then printf '%s' "$FRAMEWORK"; return; fi
+  local frameworks
+  frameworks=$(dotnet msbuild "$1" -nologo -getProperty:TargetFrameworks)
+  [[ -n $frameworks ]] || frameworks=$(dotnet msbuild "$1" -nologo -getProperty:TargetFramework)
+  printf '%s' "${frameworks//;/ }"
+}
+
+# Runs one test project's tests for one target framework, with tests/SETTINGS.runsettings when a fourth
+# argument names one; TRX files land in $OUT/test-results. DAX tests need the VM's file systems: ./build.sh test-dax runs them.
 run_tests() {
-  local name=$1 project=$2 settings=${3:-} status=0
-  local args=(-c "$CONFIG" --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$OUT/test-results"
-    --filter "Category!=Dax")
-  if [[ -n $FRAMEWORK ]]; then args+=(--framework "$FRAMEWORK"); fi
-  log "tests: $name${settings:+ (tests/$settings.runsettings)}"
+  local name=$1 project=$2 framework=$3 settings=${4:-} status=0
+  local args=(-c "$CONFIG" -f "$framework" --no-build --nologo --logger "trx;LogFileName=$name-$framework.trx"
+    --results-directory "$OUT/test-results" --filter "Category!=Dax")
+  log "tests: $name ($framework)${settings:+ (tests/$settings.runsettings)}"
   if [[ -n $settings ]]; then
     # The settings file sets the variables; -u keeps one exported in this shell from leaking into a run that leaves it empty.
     env -u PMEM_IS_PMEM_FORCE -u PMDKSHARP_TEST_DIRS dotnet test "$project" "${args[@]}" --settings "$(settings_file "$settings")" || status=$?
   else
     dotnet test "$project" "${args[@]}" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
   fi
-  if ((status != 0)); then echo "$name: dotnet test exited with $status" >>"$OUT/test-results/exit-codes"; fi
+  if ((status != 0)); then echo "$name ($framework): dotnet test exited with $status" >>"$OUT/test-results/exit-codes"; fi
 }
 
 test_all() {
@@ -117,11 +125,16 @@ test_all() {
   build
   check_regen
   rm -rf "$OUT/test-results"; mkdir -p "$OUT/test-results"
-  run_tests generator tests/PmdkSharp.Generator.Tests
-  run_tests cli tests/PmdkSharp.Cli.Tests
-  # libpmem reads PMEM_IS_PMEM_FORCE once per process, so emulated pmem and the msync path are two runs.
-  run_tests emulated-pmem tests/PmdkSharp.Tests emulated-pmem
-  run_tests msync-path tests/PmdkSharp.Tests msync-path
+  local framework
+  for framework in $(frameworks_of tests/PmdkSharp.Generator.Tests); do run_tests generator tests/PmdkSharp.Generator.Tests "$framework"; done
+  for framework in $(frameworks_of tests/PmdkSharp.Cli.Tests); do run_tests cli tests/PmdkSharp.Cli.Tests "$framework"; done
+  # The library ships net8.0 and net10.0 and its suite runs on both (the net8.0 build is self-contained: it
+  # brings the .NET 8 runtime, which is not installed). libpmem reads PMEM_IS_PMEM_FORCE once per process,
+  # so emulated pmem and the msync path are two runs.
+  for framework in $(frameworks_of tests/PmdkSharp.Tests); do
+    run_tests emulated-pmem tests/PmdkSharp.Tests "$framework" emulated-pmem
+    run_tests msync-path tests/PmdkSharp.Tests "$framework" msync-path
+  done
   tests/summarize-trx.sh "$OUT/test-results"
 }
 
@@ -213,7 +226,8 @@ sample_check() {
   samples/check.sh "$OUT/samples"
 }
 
-# tests/PmdkSharp.Tests/Reliability alone, in both settings, long mode unless PMDKSHARP_LONG=0.
+# tests/PmdkSharp.Tests/Reliability alone, in both settings, long mode unless PMDKSHARP_LONG=0; on net10.0 only
+# (./build.sh test runs the short mode on net8.0 too).
 reliability() {
   deps
   build
@@ -224,7 +238,7 @@ reliability() {
     env -u PMEM_IS_PMEM_FORCE -u PMDKSHARP_TEST_DIRS \
       PMDKSHARP_LONG="${PMDKSHARP_LONG:-1}" PMDKSHARP_REQUIRE_PMDK=1 PMDKSHARP_RELIABILITY_REPORT="$report" \
       dotnet test tests/PmdkSharp.Tests -c "$CONFIG" --no-build --nologo --settings "$(settings_file "$setting")" \
-      ${FRAMEWORK:+--framework "$FRAMEWORK"} --filter "FullyQualifiedName~PmdkSharp.Tests.Reliability" || status=$?
+      -f "$(frameworks_of tests/PmdkSharp.Tests | awk '{print $NF}')" --filter "FullyQualifiedName~PmdkSharp.Tests.Reliability" || status=$?
   done
   log "figures ($report)"
   sort -t$'\t' -k3 "$report"
