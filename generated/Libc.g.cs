@@ -52,6 +52,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     public static partial int fallocate(int __fd, int __mode, long __offset, long __len);
 
+    /// <summary><c>int posix_fadvise(int __fd, off_t __offset, off_t __len, int __advise)</c></summary>
+    [LibraryImport(Libraries.Libc)]
+    public static partial int posix_fadvise(int __fd, long __offset, long __len, int __advise);
+
     /// <summary><c>int posix_fallocate(int __fd, off_t __offset, off_t __len)</c></summary>
     [LibraryImport(Libraries.Libc)]
     public static partial int posix_fallocate(int __fd, long __offset, long __len);
@@ -263,6 +267,24 @@ internal static unsafe partial class Libc
 
     /// <summary><c>#define O_CLOEXEC __O_CLOEXEC</c></summary>
     public const int O_CLOEXEC = 524288;
+
+    /// <summary><c>#define POSIX_FADV_NORMAL 0</c></summary>
+    public const int POSIX_FADV_NORMAL = 0;
+
+    /// <summary><c>#define POSIX_FADV_RANDOM 1</c></summary>
+    public const int POSIX_FADV_RANDOM = 1;
+
+    /// <summary><c>#define POSIX_FADV_SEQUENTIAL 2</c></summary>
+    public const int POSIX_FADV_SEQUENTIAL = 2;
+
+    /// <summary><c>#define POSIX_FADV_WILLNEED 3</c></summary>
+    public const int POSIX_FADV_WILLNEED = 3;
+
+    /// <summary><c>#define POSIX_FADV_DONTNEED __POSIX_FADV_DONTNEED</c></summary>
+    public const int POSIX_FADV_DONTNEED = 4;
+
+    /// <summary><c>#define POSIX_FADV_NOREUSE __POSIX_FADV_NOREUSE</c></summary>
+    public const int POSIX_FADV_NOREUSE = 5;
 
     /// <summary><c>#define FALLOC_FL_KEEP_SIZE 0x01</c></summary>
     public const int FALLOC_FL_KEEP_SIZE = 1;
