@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using Microsoft.Win32.SafeHandles;
 using PmdkSharp.Backends;
 using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
@@ -39,6 +40,9 @@ internal sealed unsafe class FileMapping : IDisposable
     public MappingHandle Handle { get; }
 
     public byte* Base => Handle.Address;
+
+    /// <summary>The open file, for calls on the file rather than the mapping (punching holes).</summary>
+    public SafeFileHandle FileHandle => file.SafeFileHandle;
 
     /// <summary>The file's length and the mapped length: published after a grow's tail is mapped.</summary>
     public long Length => Volatile.Read(ref length);

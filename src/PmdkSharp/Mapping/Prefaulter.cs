@@ -1,4 +1,5 @@
 using System.Threading;
+using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
 
 namespace PmdkSharp.Mapping;
@@ -21,15 +22,31 @@ internal static unsafe class Prefaulter
         {
             case PrefaultMode.Populate when !mappedWithFlags:
             case PrefaultMode.PopulateWrite:
-                int advice = writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
-                // Kernels before 5.14 reject the advice (EINVAL); touching gives the same result, slower.
-                if (madvise(address, length, advice) != 0)
-                    Touch(address, length, writable);
+                // Best effort at open and grow: pages the kernel would not populate fault on use instead.
+                Populate(address, length, writable);
                 break;
             case PrefaultMode.Touch:
                 Touch(address, length, writable);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Faults the page-aligned range in for reading or, with <paramref name="write"/>, for writing: the
+    /// one mechanism behind the open-time prefault and <see cref="PmemFile.Prefetch"/>. Returns 0, or
+    /// the errno of a failure that touching would turn into a crash: EFAULT (a page past the file's
+    /// end, or no block to allocate: SIGBUS) or ENOMEM.
+    /// </summary>
+    public static int Populate(byte* address, nuint length, bool write)
+    {
+        if (madvise(address, length, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0)
+            return 0;
+        int errno = Errno.Last;
+        if (errno == EFAULT || errno == ENOMEM)
+            return errno;
+        // Kernels before 5.14 reject the advice (EINVAL); touching gives the same result, slower.
+        Touch(address, length, write);
+        return 0;
     }
 
     private static void Touch(byte* address, nuint length, bool writable)
