@@ -9,23 +9,15 @@ public class PrefaultTests
 {
     private const int Length = 32 << 20;
 
-    /// <summary>Minor page faults of the calling thread so far (field 10 of /proc/thread-self/stat): other tests running in parallel don't count.</summary>
-    private static long MinorFaults()
-    {
-        string stat = File.ReadAllText("/proc/thread-self/stat");
-        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[7]);
-    }
-
     private static long FaultsOfWritePass(PmemBackendKind backend, string directory, PrefaultMode mode, long? maxLength)
     {
         using var path = new TempPath(directory);
         using var file = PmemFile.Open(path.Path, Patterns.Options(backend, Length, maxLength) with { Prefault = mode });
         Span<byte> span = file.GetSpan(0, Length);
-        long before = MinorFaults();
+        long before = ProcessMemory.MinorFaults();
         for (int offset = 0; offset < Length; offset += 4096)
             span[offset] = 1;
-        return MinorFaults() - before;
+        return ProcessMemory.MinorFaults() - before;
     }
 
     [SkippableTheory]
@@ -62,11 +54,11 @@ public class PrefaultTests
         file.Grow(Length);
         ReadOnlySpan<byte> span = file.GetReadOnlySpan(0, Length);
 
-        long before = MinorFaults();
+        long before = ProcessMemory.MinorFaults();
         int sum = 0;
         for (int offset = 0; offset < Length; offset += 4096)
             sum += span[offset];
-        long faults = MinorFaults() - before;
+        long faults = ProcessMemory.MinorFaults() - before;
 
         Assert.Equal(0, sum);
         Assert.True(faults < 800, $"{faults} read faults after MAP_POPULATE on the grown tail");

@@ -40,15 +40,25 @@ internal static class TestHostProcess
         public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
     }
 
-    /// <summary>Runs <c>dotnet [hostDll] args</c> with <paramref name="environment"/> on top of a cleaned copy of ours.</summary>
-    public static Result Run(IReadOnlyDictionary<string, string?> environment, string[] args, string? hostDll = null)
+    /// <summary>
+    /// Runs <c>dotnet [hostDll] args</c> with <paramref name="environment"/> on top of a cleaned copy of ours,
+    /// under <paramref name="launcher"/> when given (a command and its arguments, such as prlimit's).
+    /// </summary>
+    public static Result Run(IReadOnlyDictionary<string, string?> environment, string[] args, string? hostDll = null,
+        string[]? launcher = null)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(launcher is { Length: > 0 } ? launcher[0] : DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (launcher is { Length: > 0 })
+        {
+            foreach (string arg in launcher[1..])
+                start.ArgumentList.Add(arg);
+            start.ArgumentList.Add(DotnetHost());
+        }
         start.ArgumentList.Add(hostDll ?? HostDll.Value);
         foreach (string arg in args)
             start.ArgumentList.Add(arg);
