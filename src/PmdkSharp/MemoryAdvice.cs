@@ -14,7 +14,7 @@ public enum MemoryAdvice
     Sequential,
     /// <summary>
     /// MADV_WILLNEED: start reading the range into the page cache now, without waiting and without
-    /// mapping it (the first access still takes a minor fault; <see cref="PmemFile.Prefetch"/> maps it too).
+    /// mapping it (the first access still takes a minor fault; <see cref="PmemFile.Prefetch(long, long, System.IO.FileAccess)"/> maps it too).
     /// </summary>
     WillNeed,
     /// <summary>

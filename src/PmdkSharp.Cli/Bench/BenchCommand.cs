@@ -18,7 +18,7 @@ namespace PmdkSharp.Cli.Bench;
 /// </summary>
 internal static class BenchCommand
 {
-    public static readonly string[] Sections = ["first-touch", "growth", "small-writes", "copy-persist", "huge-pages"];
+    public static readonly string[] Sections = ["first-touch", "growth", "small-writes", "copy-persist", "huge-pages", "range-control"];
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -192,6 +192,11 @@ internal static class BenchCommand
                     {
                         if (HugePagesBench.Run(memory, s, sink, report.Skipped) is { } table)
                             report.Tables.Add(table);
+                    });
+                    Section("range-control", RangeControlBench.Steps(disks.Count), sink =>
+                    {
+                        foreach (BenchDir d in disks)
+                            RangeControlBench.Run(report, d, s, sink);
                     });
                 });
         }

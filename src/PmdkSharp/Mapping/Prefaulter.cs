@@ -33,7 +33,7 @@ internal static unsafe class Prefaulter
 
     /// <summary>
     /// Faults the page-aligned range in for reading or, with <paramref name="write"/>, for writing: the
-    /// one mechanism behind the open-time prefault and <see cref="PmemFile.Prefetch"/>. Returns 0, or
+    /// one mechanism behind the open-time prefault and <see cref="PmemFile.Prefetch(long, long, System.IO.FileAccess)"/>. Returns 0, or
     /// the errno of a failure that touching would turn into a crash: EFAULT (a page past the file's
     /// end, or no block to allocate: SIGBUS) or ENOMEM.
     /// </summary>

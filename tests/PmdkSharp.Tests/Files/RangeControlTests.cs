@@ -127,6 +127,38 @@ public class RangeControlTests
             }
     }
 
+    [SkippableTheory]
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Prefetching_scattered_ranges_in_one_call_maps_each_of_them_and_checks_them_all_first(PmemBackendKind backend, string directory)
+    {
+        TestEnvironment.Require(backend);
+        const int length = 32 << 20;
+        int seed = Environment.TickCount;
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        using var path = new TempPath(directory);
+        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, length));
+        // Pages 64 KiB apart at least, so that one range's fault-around cannot map another.
+        PmemRange[] ranges = Enumerable.Range(0, 64)
+            .Select(i => new PmemRange(i * (length / 64L) + random.Next(0, 8) * Page, Page)).ToArray();
+
+        var bad = ranges.Append(new PmemRange(length - Page, Page + 1)).ToArray();
+        Assert.Throws<ArgumentOutOfRangeException>(() => file.Prefetch(bad, FileAccess.Read));
+        long mappedAfterRefusal = ProcessMemory.SmapsBytes(file.BaseAddress, file.BaseAddress + (nuint)length, "Rss");
+
+        file.Prefetch(ranges, FileAccess.Read);
+        long before = ProcessMemory.MinorFaults();
+        int sum = 0;
+        foreach (PmemRange range in ranges)
+            sum += file.GetReadOnlySpan(range.Offset, 1)[0];
+        long faults = ProcessMemory.MinorFaults() - before;
+
+        Assert.Equal(0, sum);
+        Assert.True(mappedAfterRefusal < 16 * Page, $"a refused batch mapped {mappedAfterRefusal >> 10} KiB (64 pages would be 256 KiB or more)");
+        if (!(TestEnvironment.DaxDirectories.Length > 0 && TestEnvironment.ExpectPmem(directory)))
+            Assert.True(faults < 4, $"{faults} faults reading 64 prefetched pages");
+    }
+
     /// <summary>Touches every page of the range (a read or a write of one byte); returns this thread's minor faults.</summary>
     private static long Pass(PmemFile file, long offset, int length, FileAccess access)
     {
@@ -302,7 +334,7 @@ public class RangeControlTests
 
     // ---- Bad input, read-only, dispose ----
 
-    private static readonly string[] Operations = ["Advise", "PrefetchRead", "PrefetchWrite", "Discard", "Lock", "Unlock"];
+    private static readonly string[] Operations = ["Advise", "PrefetchRead", "PrefetchWrite", "PrefetchBatch", "Discard", "Lock", "Unlock"];
 
     private static void Call(PmemFile file, string operation, long offset, long length)
     {
@@ -311,6 +343,7 @@ public class RangeControlTests
             case "Advise": file.Advise(offset, length, MemoryAdvice.WillNeed); break;
             case "PrefetchRead": file.Prefetch(offset, length); break;
             case "PrefetchWrite": file.Prefetch(offset, length, FileAccess.Write); break;
+            case "PrefetchBatch": file.Prefetch([new PmemRange(0, 1), new PmemRange(offset, length)], FileAccess.Read); break;
             case "Discard": file.Discard(offset, length); break;
             case "Lock": file.Lock(offset, length); break;
             case "Unlock": file.Unlock(offset, length); break;
