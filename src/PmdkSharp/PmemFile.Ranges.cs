@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using PmdkSharp.Interop;
+using PmdkSharp.Lifetime;
 using PmdkSharp.Mapping;
 
 namespace PmdkSharp;
@@ -28,13 +29,12 @@ public sealed unsafe partial class PmemFile
     /// <exception cref="ObjectDisposedException">The mapping has been disposed.</exception>
     public void Advise(long offset, long length, MemoryAdvice advice)
     {
-        ThrowIfDisposed();
         (int value, string name) = RangeControl.Advice(advice);
+        using LeaseGate.Lease lease = Enter();
         CheckRange(offset, length);
         if (length == 0)
             return;
-        using HandleLease lease = Lease();
-        byte* start = RangeControl.PagesCovering(mapping.Base + offset, (nuint)length, out nuint pages);
+        byte* start = RangeControl.PagesCovering(baseAddress + offset, (nuint)length, out nuint pages);
         int errno = RangeControl.Advise(start, pages, value);
         if (errno != 0)
             throw Errno.ToException(errno, $"madvise({name})", Path,
@@ -85,18 +85,16 @@ public sealed unsafe partial class PmemFile
         if (access is not (FileAccess.Read or FileAccess.Write or FileAccess.ReadWrite))
             throw new ArgumentOutOfRangeException(nameof(access), access, "Not a defined FileAccess value.");
         bool write = access != FileAccess.Read;
+        using LeaseGate.Lease lease = Enter();
         if (write)
-            ThrowIfWritableDisposed();
-        else
-            ThrowIfDisposed();
+            ThrowIfReadOnly();
         foreach (PmemRange range in ranges)
             CheckRange(range.Offset, range.Length);
-        using HandleLease lease = Lease();
         foreach (PmemRange range in ranges)
         {
             if (range.Length == 0)
                 continue;
-            byte* start = RangeControl.PagesCovering(mapping.Base + range.Offset, (nuint)range.Length, out nuint pages);
+            byte* start = RangeControl.PagesCovering(baseAddress + range.Offset, (nuint)range.Length, out nuint pages);
             RangeControl.Advise(start, pages, Libc.MADV_WILLNEED); // only a head start: the populate below does the work either way
         }
         long total = 0;
@@ -104,7 +102,7 @@ public sealed unsafe partial class PmemFile
         {
             if (range.Length == 0)
                 continue;
-            byte* start = RangeControl.PagesCovering(mapping.Base + range.Offset, (nuint)range.Length, out nuint pages);
+            byte* start = RangeControl.PagesCovering(baseAddress + range.Offset, (nuint)range.Length, out nuint pages);
             int errno = Prefaulter.Populate(start, pages, write);
             if (errno != 0)
                 throw Errno.ToException(errno, write ? "madvise(MADV_POPULATE_WRITE)" : "madvise(MADV_POPULATE_READ)", Path,
@@ -138,32 +136,39 @@ public sealed unsafe partial class PmemFile
     /// <exception cref="ObjectDisposedException">The mapping has been disposed.</exception>
     public long Discard(long offset, long length)
     {
-        ThrowIfWritableDisposed();
+        using LeaseGate.Lease lease = Enter();
+        ThrowIfReadOnly();
         CheckRange(offset, length);
         if (length == 0)
             return 0;
-        using HandleLease lease = Lease();
         long page = (long)AddressSpace.PageSize;
         long end = offset + length;
         long firstWhole = (offset + page - 1) / page * page; // the mapping starts at file offset 0, so file and page alignment agree
         long lastWhole = end / page * page;
 
         long punched = 0;
-        if (lastWhole > firstWhole && RangeControl.PunchHole(mapping.FileHandle, firstWhole, lastWhole - firstWhole, Path))
+        if (lastWhole > firstWhole && RangeControl.PunchHole(mapping.Handle.File.SafeFileHandle, firstWhole, lastWhole - firstWhole, Path))
             punched = lastWhole - firstWhole;
         if (punched == 0)
         {
-            FillPersist(offset, length, 0);
+            ZeroPersist(offset, length);
         }
         else
         {
-            if (firstWhole > offset)
-                FillPersist(offset, firstWhole - offset, 0);
-            if (end > lastWhole)
-                FillPersist(lastWhole, end - lastWhole, 0);
+            ZeroPersist(offset, firstWhole - offset);
+            ZeroPersist(lastWhole, end - lastWhole);
         }
         PmemMetrics.Discarded(punched, length - punched);
         return punched;
+    }
+
+    /// <summary>Zeroes and persists part of a discarded range, under the caller's lease.</summary>
+    private void ZeroPersist(long offset, long length)
+    {
+        if (length <= 0)
+            return;
+        strategy.FillPersist(baseAddress + offset, 0, (nuint)length);
+        PmemMetrics.Persisted("fill", length);
     }
 
     /// <summary>
@@ -181,12 +186,11 @@ public sealed unsafe partial class PmemFile
     /// <exception cref="ObjectDisposedException">The mapping has been disposed.</exception>
     public void Lock(long offset, long length)
     {
-        ThrowIfDisposed();
+        using LeaseGate.Lease lease = Enter();
         CheckRange(offset, length);
         if (length == 0)
             return;
-        using HandleLease lease = Lease();
-        int errno = RangeControl.Lock(mapping.Base + offset, (nuint)length);
+        int errno = RangeControl.Lock(baseAddress + offset, (nuint)length);
         if (errno == Libc.ENOMEM || errno == Libc.EPERM || errno == Libc.EAGAIN)
             throw LockRefused(errno, offset, length);
         if (errno != 0)
@@ -203,12 +207,11 @@ public sealed unsafe partial class PmemFile
     /// <exception cref="ObjectDisposedException">The mapping has been disposed.</exception>
     public void Unlock(long offset, long length)
     {
-        ThrowIfDisposed();
+        using LeaseGate.Lease lease = Enter();
         CheckRange(offset, length);
         if (length == 0)
             return;
-        using HandleLease lease = Lease();
-        int errno = RangeControl.Unlock(mapping.Base + offset, (nuint)length);
+        int errno = RangeControl.Unlock(baseAddress + offset, (nuint)length);
         if (errno != 0)
             throw Errno.ToException(errno, "munlock", Path, $"offset {offset}, {length} bytes");
     }
