@@ -14,7 +14,7 @@ public sealed unsafe partial class PmemFile
 {
     /// <summary>
     /// Tells the kernel how [offset, offset + length) is about to be used (madvise). The advice
-    /// applies to the whole pages covering the range and to the pages mapped now: a grown tail
+    /// applies to the whole pages covering the range only: a range added later by <see cref="Grow"/>
     /// starts with <see cref="MemoryAdvice.Normal"/>. A zero length does nothing. Allowed on a
     /// read-only mapping: no advice changes the file.
     /// </summary>
@@ -22,7 +22,8 @@ public sealed unsafe partial class PmemFile
     /// <see cref="MemoryAdvice.DontNeed"/> drops the pages from this process's page tables only:
     /// the data stays in the file (and in the page cache until the kernel evicts it), and the next
     /// access maps it again. <see cref="MemoryAdvice.Random"/> and <see cref="MemoryAdvice.Sequential"/>
-    /// on part of the mapping split it into separate kernel mappings (VMAs).
+    /// on part of the mapping split it into separate kernel mappings (VMAs, counted against
+    /// vm.max_map_count) until <see cref="MemoryAdvice.Normal"/> undoes the advice.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The range is negative or reaches past <see cref="Length"/>, or <paramref name="advice"/> is not a defined value.</exception>
     /// <exception cref="IOException">The kernel refused the advice; <see cref="MemoryAdvice.DontNeed"/> is refused on a range locked with <see cref="Lock"/>.</exception>
@@ -174,7 +175,7 @@ public sealed unsafe partial class PmemFile
     /// <summary>
     /// Locks the pages covering [offset, offset + length) in memory (mlock): they are faulted in now
     /// and never paged out, until <see cref="Unlock"/> or <see cref="Dispose"/>. Locks do not nest
-    /// (one <see cref="Unlock"/> undoes any number of locks) and do not extend to a grown tail.
+    /// (one <see cref="Unlock"/> undoes any number of locks) and do not extend to a range added by <see cref="Grow"/>.
     /// Allowed on a read-only mapping. A zero length does nothing.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is negative or reaches past <see cref="Length"/>.</exception>
