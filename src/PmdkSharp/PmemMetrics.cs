@@ -30,6 +30,16 @@ public static class PmemMetrics
     private static readonly Histogram<double> PrefaultDuration = Meter.CreateHistogram<double>(
         "pmdksharp.prefault.duration", "s", "Time to map and prefault one range (at open and for each grown tail) when a PrefaultMode is set.");
 
+    private static readonly Counter<long> PrefetchedBytes = Meter.CreateCounter<long>(
+        "pmdksharp.prefetch.bytes", "By", "Bytes faulted in by PmemFile.Prefetch, tagged with the access: read or write.");
+
+    private static readonly Counter<long> DiscardedBytes = Meter.CreateCounter<long>(
+        "pmdksharp.discard.bytes", "By",
+        "Bytes discarded by PmemFile.Discard, tagged punch (blocks given back to the file system) or zero (zeroed and persisted in place).");
+
+    private static readonly Counter<long> LockedBytes = Meter.CreateCounter<long>(
+        "pmdksharp.lock.bytes", "By", "Bytes locked in memory by successful PmemFile.Lock calls.");
+
     private static long mappedBytes;
 
     // A field initializer, not a static constructor, so the type stays beforefieldinit and the hot paths carry no init check.
@@ -52,6 +62,28 @@ public static class PmemMetrics
         var tag = new KeyValuePair<string, object?>(OperationTag, operation);
         PersistCalls.Add(1, tag);
         PersistedBytes.Add(bytes, tag);
+    }
+
+    internal static void Prefetched(bool write, long bytes)
+    {
+        if (PrefetchedBytes.Enabled)
+            PrefetchedBytes.Add(bytes, new KeyValuePair<string, object?>("pmdksharp.access", write ? "write" : "read"));
+    }
+
+    internal static void Discarded(long punched, long zeroed)
+    {
+        if (!DiscardedBytes.Enabled)
+            return;
+        if (punched > 0)
+            DiscardedBytes.Add(punched, new KeyValuePair<string, object?>("pmdksharp.discard.method", "punch"));
+        if (zeroed > 0)
+            DiscardedBytes.Add(zeroed, new KeyValuePair<string, object?>("pmdksharp.discard.method", "zero"));
+    }
+
+    internal static void Locked(long bytes)
+    {
+        if (LockedBytes.Enabled)
+            LockedBytes.Add(bytes);
     }
 
     internal static void Mapped(long bytes) => Interlocked.Add(ref mappedBytes, bytes);

@@ -25,6 +25,7 @@ public static class Program
         ["diagnostics"] = ("", _ => Diagnostics()),
         ["runtime"] = ("", _ => RuntimeVersion()),
         ["open"] = ("<path> <length> [default|pmdk|managed]", Open),
+        ["lock"] = ("<path> <length> <default|pmdk|managed>", Lock),
         // Reliability suite (tests/PmdkSharp.Tests/Reliability): line-oriented output, see each command.
         ["append-log"] = ("<path> <backend>", Reliability.ReliabilityCommands.AppendLog),
         ["grow-past-limit"] = ("<path> <backend> <preallocation> <length> <grow-to>", Reliability.ReliabilityCommands.GrowPastLimit),
@@ -89,6 +90,19 @@ public static class Program
         return Success;
     }
 
+    /// <summary>Creates a file and locks all of it in memory: run under a low RLIMIT_MEMLOCK to see the refusal.</summary>
+    private static int Lock(string[] args)
+    {
+        if (args.Length != 3)
+            throw new ArgumentException("lock <path> <length> <default|pmdk|managed>");
+        long length = long.Parse(args[1]);
+        var backend = Enum.Parse<PmemBackendKind>(args[2], ignoreCase: true);
+        using var file = PmemFile.Open(args[0], new PmemFileOptions { Length = length, Backend = backend });
+        file.Lock(0, length);
+        Write(new LockResult(length), HostJsonContext.Default.LockResult);
+        return Success;
+    }
+
     private static int Fail(Exception e, int exitCode)
     {
         Write(new ErrorResult(e.GetType().FullName ?? e.GetType().Name, e.Message), HostJsonContext.Default.ErrorResult);
@@ -104,10 +118,12 @@ public sealed record OpenResult(PmemBackendKind Backend, long Length, bool IsPer
 public sealed record ErrorResult(string Exception, string Message);
 
 public sealed record RuntimeResult(string Version, string Framework, string RuntimeDirectory, string LibraryFramework);
+public sealed record LockResult(long Locked);
 
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PmemDiagnostics))]
 [JsonSerializable(typeof(OpenResult))]
 [JsonSerializable(typeof(ErrorResult))]
 [JsonSerializable(typeof(RuntimeResult))]
+[JsonSerializable(typeof(LockResult))]
 internal sealed partial class HostJsonContext : JsonSerializerContext;

@@ -13,6 +13,7 @@ internal static class BenchSections
         new CopyPersistBench(),
         new SmallWritesBench(),
         new HugePagesBench(),
+        new RangeControlBench(),
     ];
 
     public static string[] Names { get; } = All.Select(s => s.Name).ToArray();

@@ -1,4 +1,5 @@
 using System.Threading;
+using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
 
 namespace PmdkSharp.Mapping;
@@ -18,10 +19,26 @@ internal static unsafe class Prefaulter
         }
         // Populate read-populates as MAP_POPULATE does on a shared file mapping; the mapping is made
         // once over the whole reservation, so each grown range is populated with madvise instead.
-        int advice = mode == PrefaultMode.PopulateWrite && writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+        // Best effort: pages the kernel would not populate fault on use instead.
+        Populate(address, length, mode == PrefaultMode.PopulateWrite && writable);
+    }
+
+    /// <summary>
+    /// Faults the page-aligned range in for reading or, with <paramref name="write"/>, for writing: the
+    /// one mechanism behind the open-time prefault and <see cref="PmemFile.Prefetch(long, long, System.IO.FileAccess)"/>. Returns 0, or
+    /// the errno of a failure that touching would turn into a crash: EFAULT (a page past the file's
+    /// end, or no block to allocate: SIGBUS) or ENOMEM.
+    /// </summary>
+    public static int Populate(byte* address, nuint length, bool write)
+    {
+        if (madvise(address, length, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0)
+            return 0;
+        int errno = Errno.Last;
+        if (errno == EFAULT || errno == ENOMEM)
+            return errno;
         // Kernels before 5.14 reject the advice (EINVAL); touching gives the same result, slower.
-        if (madvise(address, length, advice) != 0)
-            Touch(address, length, writable && mode == PrefaultMode.PopulateWrite);
+        Touch(address, length, write);
+        return 0;
     }
 
     private static void Touch(byte* address, nuint length, bool writable)

@@ -9,18 +9,10 @@ public class PrefaultTests
 {
     private const int Length = 32 << 20;
 
-    /// <summary>Minor page faults of the calling thread so far (field 10 of /proc/thread-self/stat): other tests running in parallel don't count.</summary>
-    private static long MinorFaults()
-    {
-        string stat = File.ReadAllText("/proc/thread-self/stat");
-        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[7]);
-    }
-
     /// <summary>Faults of one pass over every page of [offset, offset + length): reads, or writes.</summary>
     private static long FaultsOfPass(PmemFile file, long offset, int length, bool write)
     {
-        long before = MinorFaults();
+        long before = ProcessMemory.MinorFaults();
         int sum = 0;
         if (write)
         {
@@ -34,7 +26,7 @@ public class PrefaultTests
             for (int at = 0; at < length; at += 4096)
                 sum += span[at];
         }
-        long faults = MinorFaults() - before;
+        long faults = ProcessMemory.MinorFaults() - before;
         Assert.Equal(0, sum);
         return faults;
     }

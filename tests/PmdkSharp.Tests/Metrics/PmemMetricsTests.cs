@@ -80,4 +80,27 @@ public class PmemMetricsTests
         Assert.True(recorder.Count("pmdksharp.prefault.duration|PopulateWrite") >= 2);
         Assert.True(recorder.Observe("pmdksharp.mapped.bytes") >= 1 << 20);
     }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void Prefetched_discarded_and_locked_bytes_are_measured(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var recorder = new Recorder();
+        using var path = new TempPath(TestEnvironment.Directories[0]);
+        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 1 << 20));
+
+        file.Prefetch(0, 100_000);
+        file.Prefetch(0, 200_000, System.IO.FileAccess.Write);
+        // 4106 .. 16394: pages 2 and 3 punched, 4086 + 10 bytes zeroed at the edges.
+        Assert.Equal(8192, file.Discard(4096 + 10, 3 * 4096));
+        file.Lock(0, 8192);
+        file.Unlock(0, 8192);
+
+        Assert.True(recorder.Sum("pmdksharp.prefetch.bytes|read") >= 100_000);
+        Assert.True(recorder.Sum("pmdksharp.prefetch.bytes|write") >= 200_000);
+        Assert.True(recorder.Sum("pmdksharp.discard.bytes|punch") >= 8192);
+        Assert.True(recorder.Sum("pmdksharp.discard.bytes|zero") >= 4096);
+        Assert.True(recorder.Sum("pmdksharp.lock.bytes") >= 8192);
+    }
 }

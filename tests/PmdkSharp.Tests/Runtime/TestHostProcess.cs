@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Text.Json;
 
@@ -73,10 +74,22 @@ internal static class TestHostProcess
         public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
     }
 
-    /// <summary>Runs the test host (in <paramref name="hostDirectory"/>) with <paramref name="environment"/> on top of a cleaned copy of ours.</summary>
-    public static Result Run(IReadOnlyDictionary<string, string?> environment, string[] args, string? hostDirectory = null)
+    /// <summary>
+    /// Runs the test host (in <paramref name="hostDirectory"/>) with <paramref name="environment"/> on top of a
+    /// cleaned copy of ours, under <paramref name="launcher"/> when given (a command and its arguments, such as prlimit's).
+    /// </summary>
+    public static Result Run(IReadOnlyDictionary<string, string?> environment, string[] args, string? hostDirectory = null,
+        string[]? launcher = null)
     {
         ProcessStartInfo start = StartInfo(args, hostDirectory);
+        if (launcher is { Length: > 0 })
+        {
+            string[] command = [start.FileName, .. start.ArgumentList];
+            start.FileName = launcher[0];
+            start.ArgumentList.Clear();
+            foreach (string arg in launcher[1..].Concat(command))
+                start.ArgumentList.Add(arg);
+        }
         foreach (string name in SteeringVariables)
             start.Environment.Remove(name);
         foreach ((string name, string? value) in environment)
