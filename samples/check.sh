@@ -19,7 +19,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log() { printf '\n== sample-check: %s\n' "$*" >&2; }
 fail() { echo "sample-check: FAIL: $*" >&2; exit 1; }
 
-version=$(dotnet msbuild AotSmoke/AotSmoke.csproj -getProperty:PmdkSharpVersion)
+version=$(dotnet msbuild AotSmoke/AotSmoke.csproj -getProperty:PmdkSharpPackageVersion)
 [[ -f $feed/PmdkSharp.$version.nupkg && -f $feed/PmdkSharp.Native.linux-x64.$version.nupkg ]] \
   || fail "PmdkSharp $version packages not in $feed: run ./build.sh pack"
 
