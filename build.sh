@@ -9,7 +9,8 @@
 #   bench        BenchmarkDotNet micro-benchmarks
 #   bench-smoke  pmemsharp bench at a tiny size (CI; no timing assertions)
 #   test-dax     the suite inside a qemu VM on a real DAX file system
-#   pack         the PmdkSharp and PmdkSharp.Native.linux-x64 packages (.nupkg, .snupkg) into .build/packages/
+#   pack         PmdkSharp, PmdkSharp.Native.linux-x64/-arm64, PmdkSharp.Extensions.Hosting and the pmemsharp tool into
+#                .build/packages/ (a fresh prerelease version per pack, in .build/packages/version.txt)
 #   sample-check pack, then the AOT smoke app (no system libpmem) and the RecordLog service (restart, every record back)
 #   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
 #   test-docker  docker/Dockerfile built and run here (own dockerd, debootstrap base image): ./build.sh test in a container (not CI)
@@ -154,20 +155,33 @@ test_dax() {
 }
 
 PACKAGES=$ROOT/.build/packages  # fixed: samples/NuGet.config points here
+NATIVE_RIDS=(linux-x64 linux-arm64)
 
-# Both packages, from one version (Directory.Build.props); the native one from Debian's binaries.
+# Every package, from one version: $PmdkSharpVersion (Directory.Build.props) with a prerelease suffix that
+# changes per pack (dev.COMMITS.EPOCH_SECONDS), so no NuGet cache can hold an older pack under the same version.
+# PMDKSHARP_VERSION_SUFFIX overrides it; set it empty for the release version. The version packed is written to
+# $PACKAGES/version.txt, where the samples and checks read it ($(PmdkSharpPackageVersion)).
 pack() {
   deps >/dev/null
-  log "staging native assets (apt-get download, dpkg-deb -x, patchelf)"
-  native/package/stage.sh "$OUT/native-stage"
+  local rid p suffix
+  suffix=${PMDKSHARP_VERSION_SUFFIX-dev.$(git rev-list --count HEAD 2>/dev/null || echo 0).$(date -u +%s)}
+  for rid in "${NATIVE_RIDS[@]}"; do
+    log "staging $rid native assets (apt-get download, dpkg-deb -x, patchelf)"
+    native/package/stage.sh "$OUT/native-stage/$rid" "$rid"
+  done
   rm -rf "$PACKAGES"; mkdir -p "$PACKAGES"
-  log "dotnet pack -> $PACKAGES"
-  local p
-  for p in native/package/PmdkSharp.Native.linux-x64.csproj src/PmdkSharp/PmdkSharp.csproj; do
+  log "dotnet pack -> $PACKAGES (version suffix '${suffix}')"
+  for p in native/package/PmdkSharp.Native.linux-x64.csproj native/package/PmdkSharp.Native.linux-arm64.csproj \
+      src/PmdkSharp/PmdkSharp.csproj src/PmdkSharp.Extensions.Hosting/PmdkSharp.Extensions.Hosting.csproj \
+      src/PmdkSharp.Cli/PmdkSharp.Cli.csproj; do
     dotnet pack "$p" -c Release --nologo -v q -clp:ErrorsOnly -p:ContinuousIntegrationBuild=true \
+      -p:VersionSuffix="$suffix" \
       -p:NativeStagingDir="$OUT/native-stage/" -o "$PACKAGES"
   done
+  dotnet msbuild src/PmdkSharp/PmdkSharp.csproj -getProperty:PmdkSharpVersion | tr -d '[:space:]' >"$PACKAGES/version.txt"
+  [[ -z $suffix ]] || printf -- '-%s' "$suffix" >>"$PACKAGES/version.txt"
   ls -l "$PACKAGES" >&2
+  echo "packed version $(cat "$PACKAGES/version.txt")" >&2
 }
 
 sample_check() {
