@@ -11,7 +11,9 @@
 #   test-dax     the suite inside a qemu VM on a real DAX file system
 #   pack         PmdkSharp, PmdkSharp.Native.linux-x64/-arm64, PmdkSharp.Extensions.Hosting and the pmemsharp tool into
 #                .build/packages/ (a fresh prerelease version per pack, in .build/packages/version.txt)
-#   sample-check pack, then the AOT smoke app (no system libpmem) and the RecordLog service (restart, every record back)
+#   sample-check pack, then the AOT smoke app (no system libpmem), the RecordLog service (restart, every record back),
+#                the pmemsharp tool installed from the feed (info, info --json), and README's project recipe verbatim
+#   arm64-check  pack, the bindings regenerated for aarch64 and diffed, the AotSmoke app for linux-arm64 under qemu-user
 #   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
 #   test-docker  docker/Dockerfile built and run here (own dockerd, debootstrap base image): ./build.sh test in a container (not CI)
 set -euo pipefail
@@ -88,6 +90,7 @@ test_all() {
   # libpmem reads PMEM_IS_PMEM_FORCE once per process, so emulated pmem and the msync path are two runs.
   run_tests emulated-pmem tests/PmdkSharp.Tests PMEM_IS_PMEM_FORCE=1 PMDKSHARP_TEST_DIRS=/dev/shm
   run_tests msync-path tests/PmdkSharp.Tests PMEM_IS_PMEM_FORCE= PMDKSHARP_TEST_DIRS="$disk:/dev/shm"
+  run_tests hosting tests/PmdkSharp.Extensions.Hosting.Tests PMEM_IS_PMEM_FORCE= PMDKSHARP_TEST_DIRS="$disk:/dev/shm"
   tests/summarize-trx.sh "$OUT/test-results"
 }
 
@@ -187,6 +190,18 @@ pack() {
 sample_check() {
   pack
   samples/check.sh "$OUT/samples"
+  samples/tool-check.sh "$OUT/tool-check"
+  samples/readme-check.sh
+}
+
+# linux-arm64 on this x86-64 machine: the bindings regenerated for aarch64 and diffed, then the packed feed's
+# AotSmoke published self-contained for linux-arm64 and run under qemu-user, with and without the native asset.
+# Packs first unless PMDKSHARP_REUSE_PACK=1 and a pack exists (CI runs it right after sample-check).
+arm64_check() {
+  deps >/dev/null
+  if [[ ${PMDKSHARP_REUSE_PACK:-0} != 1 || ! -f $PACKAGES/version.txt ]]; then pack; fi
+  native/bindings/check-arch.sh "$OUT/arm64-check" arm64
+  samples/arm64-check.sh "$OUT/arm64-check/smoke"
 }
 
 # tests/PmdkSharp.Tests/Reliability alone, in both settings, long mode unless PMDKSHARP_LONG=0.
@@ -218,6 +233,7 @@ case "${1:-}" in
   test-dax) test_dax ;;
   pack) pack ;;
   sample-check) sample_check ;;
+  arm64-check) arm64_check ;;
   reliability) reliability ;;
   apt-deps) apt_deps ;;  # deps without the restore (docker/Dockerfile's cached layer)
   test-docker) docker/test-docker.sh ;;
