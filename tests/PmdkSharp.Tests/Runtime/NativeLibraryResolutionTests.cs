@@ -124,11 +124,7 @@ public sealed class NativeLibraryResolutionTests
         Skip.IfNot(File.Exists(SystemLibpmem), $"{SystemLibpmem} is not installed");
 
         using var app = new TempPath(Path.GetTempPath(), suffix: ".testhost");
-        CopyDirectory(TestHostProcess.HostDirectory, app.Path);
-        string native = Path.Combine(app.Path, "runtimes", NativeLibraryResolver.PackageRid, "native");
-        Directory.CreateDirectory(native);
-        string asset = Path.Combine(native, "libpmem.so.1");
-        File.Copy(SystemLibpmem, asset); // follows the symlink: a real file, as a package would ship
+        string asset = CopyTestHostWithLibpmemUnder(app.Path, NativeLibraryResolver.PackageRid);
 
         JsonElement diagnostics = Diagnostics(new Dictionary<string, string?>(),
             Path.Combine(app.Path, "PmdkSharp.TestHost.dll"));
@@ -151,17 +147,25 @@ public sealed class NativeLibraryResolutionTests
         Skip.IfNot(File.Exists(SystemLibpmem), $"{SystemLibpmem} is not installed");
 
         using var app = new TempPath(Path.GetTempPath(), suffix: ".testhost");
-        CopyDirectory(TestHostProcess.HostDirectory, app.Path);
         string otherRid = NativeLibraryResolver.PackageRid == "linux-arm64" ? "linux-x64" : "linux-arm64";
-        string native = Path.Combine(app.Path, "runtimes", otherRid, "native");
-        Directory.CreateDirectory(native);
-        File.Copy(SystemLibpmem, Path.Combine(native, "libpmem.so.1"));
+        CopyTestHostWithLibpmemUnder(app.Path, otherRid);
 
         JsonElement diagnostics = Diagnostics(new Dictionary<string, string?>(),
             Path.Combine(app.Path, "PmdkSharp.TestHost.dll"));
 
         Assert.Equal("System", diagnostics.GetProperty("LibpmemSource").GetString());
         Assert.DoesNotContain(otherRid, diagnostics.GetProperty("LibpmemPath").GetString());
+    }
+
+    /// <summary>Copies the test host to <paramref name="app"/> with the system's libpmem under runtimes/RID/native/, as a native package ships it.</summary>
+    private static string CopyTestHostWithLibpmemUnder(string app, string rid)
+    {
+        CopyDirectory(TestHostProcess.HostDirectory, app);
+        string native = Path.Combine(app, "runtimes", rid, "native");
+        Directory.CreateDirectory(native);
+        string asset = Path.Combine(native, "libpmem.so.1");
+        File.Copy(SystemLibpmem, asset); // follows the symlink: a real file, as a package would ship
+        return asset;
     }
 
     private static JsonElement Diagnostics(Dictionary<string, string?> environment, string? hostDll = null)
