@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SAMPLES=$PWD
 work=${1:?usage: tool-check.sh WORK_DIR}
-rm -rf "$work"; mkdir -p "$work/empty"; work=$(realpath "$work")
+rm -rf "$work"; mkdir -p "$work"; work=$(realpath "$work")
+empty=$(mktemp -d /tmp/pmdksharp-tool-check.XXXXXX) # outside the repository: no NuGet.config of its own applies
+trap 'rm -rf "$empty"' EXIT
 feed=$(realpath -m "$SAMPLES/../.build/packages")
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 NUGET_PACKAGES=$work/nuget
 log() { printf '\n== tool-check: %s\n' "$*" >&2; }
@@ -18,7 +20,7 @@ version=$(cat "$feed/version.txt" 2>/dev/null) || fail "no packed feed in $feed:
 log "dotnet tool install pmemsharp $version --add-source $feed --tool-path $work/tools"
 start=$SECONDS
 # From an empty directory, so no repository NuGet.config is involved.
-(cd "$work/empty" && dotnet tool install pmemsharp --tool-path "$work/tools" --add-source "$feed" --version "$version") >&2 \
+(cd "$empty" && dotnet tool install pmemsharp --tool-path "$work/tools" --add-source "$feed" --version "$version") >&2 \
   || fail "dotnet tool install"
 echo "install: $((SECONDS - start)) s, package $(du -k "$feed/pmemsharp.$version.nupkg" | cut -f1) KiB" >&2
 
