@@ -11,7 +11,7 @@ namespace PmdkSharp.Cli;
 /// stable: <c>backend</c>, <c>reason</c>, <c>libpmem</c> {path, source, version, unavailableReason},
 /// <c>libpmem2</c> {path, source}, <c>hasHardwareDrain</c>, <c>hasAutoFlush</c>, <c>pmemForced</c>,
 /// <c>architecture</c>, <c>kernel</c>, <c>directories</c> [{path, fileSystem, mountPoint, dax, probes
-/// [{mapping, mapSync, pmem, granularity, note}]}]. Written with Utf8JsonWriter: no reflection.
+/// [{mapping, mapSync, pmem, persist, granularity, note}]}]. Written with Utf8JsonWriter: no reflection.
 /// </summary>
 internal static class InfoJson
 {
@@ -59,6 +59,7 @@ internal static class InfoJson
                     json.WriteString("mapping", probe.Mapping);
                     json.WriteString("mapSync", probe.MapSync);
                     json.WriteString("pmem", probe.Pmem);
+                    json.WriteString("persist", probe.Persist);
                     json.WriteString("granularity", probe.Granularity);
                     json.WriteString("note", probe.Note);
                     json.WriteEndObject();
