@@ -9,8 +9,11 @@
 #   bench        BenchmarkDotNet micro-benchmarks
 #   bench-smoke  pmemsharp bench at a tiny size (CI; no timing assertions)
 #   test-dax     the suite inside a qemu VM on a real DAX file system
-#   pack         the PmdkSharp and PmdkSharp.Native.linux-x64 packages (.nupkg, .snupkg) into .build/packages/
-#   sample-check pack, then the AOT smoke app (no system libpmem) and the RecordLog service (restart, every record back)
+#   pack         PmdkSharp, PmdkSharp.Native.linux-x64/-arm64, PmdkSharp.Extensions.Hosting and the pmemsharp tool into
+#                .build/packages/ (a fresh prerelease version per pack, in .build/packages/version.txt)
+#   sample-check pack, then the AOT smoke app (no system libpmem), the RecordLog service (restart, every record back),
+#                the pmemsharp tool installed from the feed (info, info --json), and README's project recipe verbatim
+#   arm64-check  pack, the bindings regenerated for aarch64 and diffed, the AotSmoke app for linux-arm64 under qemu-user
 #   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
 #   test-docker  docker/Dockerfile built and run here (eng/test-docker.sh: own dockerd, debootstrap base image): ./build.sh test in a container (not CI)
 # CONFIGURATION (default Release) and FRAMEWORK (default: each project's own) select the build that is run.
@@ -135,6 +138,9 @@ test_all() {
     run_tests emulated-pmem tests/PmdkSharp.Tests "$framework" emulated-pmem
     run_tests msync-path tests/PmdkSharp.Tests "$framework" msync-path
   done
+  for framework in $(frameworks_of tests/PmdkSharp.Extensions.Hosting.Tests); do
+    run_tests hosting tests/PmdkSharp.Extensions.Hosting.Tests "$framework" msync-path
+  done
   tests/summarize-trx.sh "$OUT/test-results"
 }
 
@@ -205,25 +211,50 @@ test_dax() {
 }
 
 PACKAGES=$ROOT/.build/packages  # fixed: samples/NuGet.config points here
+NATIVE_RIDS=(linux-x64 linux-arm64)
 
-# Both packages, from one version (Directory.Build.props); the native one from Debian's binaries.
+# Every package, from one version: $PmdkSharpVersion (Directory.Build.props) with a prerelease suffix that
+# changes per pack (dev.COMMITS.EPOCH_SECONDS), so no NuGet cache can hold an older pack under the same version.
+# PMDKSHARP_VERSION_SUFFIX overrides it; set it empty for the release version. The version packed is written to
+# $PACKAGES/version.txt, where the samples and checks read it ($(PmdkSharpPackageVersion)).
 pack() {
   deps >/dev/null
-  log "staging native assets (apt-get download, dpkg-deb -x, patchelf)"
-  native/package/stage.sh "$OUT/native-stage"
+  local rid p suffix
+  suffix=${PMDKSHARP_VERSION_SUFFIX-dev.$(git rev-list --count HEAD 2>/dev/null || echo 0).$(date -u +%s)}
+  for rid in "${NATIVE_RIDS[@]}"; do
+    log "staging $rid native assets (apt-get download, dpkg-deb -x, patchelf)"
+    native/package/stage.sh "$OUT/native-stage/$rid" "$rid"
+  done
   rm -rf "$PACKAGES"; mkdir -p "$PACKAGES"
-  log "dotnet pack -> $PACKAGES"
-  local p
-  for p in native/package/PmdkSharp.Native.linux-x64.csproj src/PmdkSharp/PmdkSharp.csproj; do
+  log "dotnet pack -> $PACKAGES (version suffix '${suffix}')"
+  for p in native/package/PmdkSharp.Native.linux-x64.csproj native/package/PmdkSharp.Native.linux-arm64.csproj \
+      src/PmdkSharp/PmdkSharp.csproj src/PmdkSharp.Extensions.Hosting/PmdkSharp.Extensions.Hosting.csproj \
+      src/PmdkSharp.Cli/PmdkSharp.Cli.csproj; do
     dotnet pack "$p" -c Release --nologo -v q -clp:ErrorsOnly -p:ContinuousIntegrationBuild=true \
+      -p:VersionSuffix="$suffix" \
       -p:NativeStagingDir="$OUT/native-stage/" -o "$PACKAGES"
   done
+  dotnet msbuild src/PmdkSharp/PmdkSharp.csproj -getProperty:PmdkSharpVersion | tr -d '[:space:]' >"$PACKAGES/version.txt"
+  [[ -z $suffix ]] || printf -- '-%s' "$suffix" >>"$PACKAGES/version.txt"
   ls -l "$PACKAGES" >&2
+  echo "packed version $(cat "$PACKAGES/version.txt")" >&2
 }
 
 sample_check() {
   pack
   samples/check.sh "$OUT/samples"
+  samples/tool-check.sh "$OUT/tool-check"
+  samples/readme-check.sh
+}
+
+# linux-arm64 on this x86-64 machine: the bindings regenerated for aarch64 and diffed, then the packed feed's
+# AotSmoke published self-contained for linux-arm64 and run under qemu-user, with and without the native asset.
+# Packs first unless PMDKSHARP_REUSE_PACK=1 and a pack exists (CI runs it right after sample-check).
+arm64_check() {
+  deps >/dev/null
+  if [[ ${PMDKSHARP_REUSE_PACK:-0} != 1 || ! -f $PACKAGES/version.txt ]]; then pack; fi
+  native/bindings/check-arch.sh "$OUT/arm64-check" arm64
+  samples/arm64-check.sh "$OUT/arm64-check/smoke"
 }
 
 # tests/PmdkSharp.Tests/Reliability alone, in both settings, long mode unless PMDKSHARP_LONG=0; on net10.0 only
@@ -257,6 +288,7 @@ case "${1:-}" in
   test-dax) test_dax ;;
   pack) pack ;;
   sample-check) sample_check ;;
+  arm64-check) arm64_check ;;
   reliability) reliability ;;
   apt-deps) apt_deps ;;  # deps without the restore (docker/Dockerfile's cached layer)
   test-docker) eng/test-docker.sh ;;

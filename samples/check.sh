@@ -19,7 +19,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log() { printf '\n== sample-check: %s\n' "$*" >&2; }
 fail() { echo "sample-check: FAIL: $*" >&2; exit 1; }
 
-version=$(dotnet msbuild AotSmoke/AotSmoke.csproj -getProperty:PmdkSharpVersion)
+version=$(dotnet msbuild AotSmoke/AotSmoke.csproj -getProperty:PmdkSharpPackageVersion)
 [[ -f $feed/PmdkSharp.$version.nupkg && -f $feed/PmdkSharp.Native.linux-x64.$version.nupkg ]] \
   || fail "PmdkSharp $version packages not in $feed: run ./build.sh pack"
 
@@ -71,8 +71,8 @@ start_service() {
   rm -f "$work/address"
   # Emulated pmem, so records are persisted with cache-line flushes (PMEM_IS_PMEM_FORCE=1), and no system libpmem.
   PMEM_IS_PMEM_FORCE=1 ./without-system-libpmem.sh "$work/recordlog/RecordLog" --urls http://127.0.0.1:0 \
-    --RecordLog:Path="$data" --RecordLog:InitialLength=16384 --RecordLog:MaxLength=268435456 \
-    --RecordLog:AddressFile="$work/address" --Logging:LogLevel:Default=Warning --Logging:LogLevel:RecordLog=Information \
+    --Pmem:Files:records:Path="$data" --Pmem:Files:records:Length=16384 --Pmem:Files:records:MaxLength=268435456 \
+    --RecordLog:AddressFile="$work/address" --Logging:LogLevel:Default=Warning --Logging:LogLevel:RecordLog=Information --Logging:LogLevel:PmdkSharp=Information \
     >>"$work/recordlog.log" 2>&1 &
   pid=$!
   local i
@@ -120,12 +120,15 @@ echo "$status" >&2
 for ((i = 0; i < 80; i++)); do append || fail "append $i failed"; done
 verify_all
 metrics=$(curl -sf "$address/metrics")
+health=$(curl -sf "$address/health") || fail "GET /health failed"
+[[ $health == Healthy ]] || fail "GET /health: $health"
 for m in pmdksharp_persist_calls pmdksharp_persist_bytes pmdksharp_grows pmdksharp_mapped_bytes recordlog_appends; do
   grep -q "^$m " <<<"$metrics" || { echo "$metrics" >&2; fail "/metrics lacks $m"; }
 done
 
 log "RecordLog: graceful restart, then 40 more appends"
 stop_service TERM
+grep -q 'Persisted pmem file records' "$work/recordlog.log" || fail "the host did not persist the log on graceful shutdown"
 start_service
 verify_all
 for ((i = 0; i < 40; i++)); do append || fail "append $i after restart failed"; done

@@ -3,8 +3,11 @@
 //   GET  /records/{n}       the record's bytes, 404 past the end
 //   GET  /status            commit offset, record count, file length, backend and where libpmem came from
 //   GET  /metrics           the PmdkSharp meter's instruments (and this service's own), as text
-// Settings (appsettings.json, environment RecordLog__Path, or --RecordLog:Path=...):
-//   RecordLog:Path, RecordLog:InitialLength, RecordLog:MaxLength, RecordLog:AddressFile (the bound address is written there)
+//   GET  /health            PmdkSharp's health check (backend, pmem, granularity, free space, libpmem's source)
+// Settings (appsettings.json, environment Pmem__Files__records__Path, or --Pmem:Files:records:Path=...):
+//   Pmem:Files:records:{Path, Length, MaxLength}: the log's file, through PmdkSharp.Extensions.Hosting (validated at
+//   start; the host opens it before serving, persists it once stopped and disposes it);
+//   RecordLog:AddressFile (the bound address is written there)
 using System;
 using System.IO;
 using System.Linq;
@@ -17,26 +20,25 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PmdkSharp;
+using PmdkSharp.Extensions.Hosting;
 using RecordLog;
 
 // appsettings.json is read from beside the app, wherever it is started from.
 WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddSingleton<MetricsExporter>();
-builder.Services.AddSingleton(services =>
+builder.Services.AddPmemFiles(builder.Configuration.GetSection("Pmem"));
+builder.Services.AddPmemFile("records", (services, settings) =>
 {
-    IConfiguration config = services.GetRequiredService<IConfiguration>();
-    string path = config["RecordLog:Path"] ?? "/dev/shm/recordlog.bin";
-    long initial = config.GetValue("RecordLog:InitialLength", 64L << 10);
-    long max = config.GetValue("RecordLog:MaxLength", 1L << 30);
-    RecordLogFile log = RecordLogFile.Open(path, initial, max);
+    RecordLogFile log = RecordLogFile.Open(settings.Path, settings.Length, settings.MaxLength ?? settings.Length);
     services.GetRequiredService<ILogger<RecordLogFile>>().LogInformation(
         "Opened {Path}: {Count} records verified, commit offset {Commit}, {Length} bytes mapped; {Diagnostics}",
-        path, log.Count, log.CommitOffset, log.FileLength, PmemRuntime.GetDiagnostics());
+        settings.Path, log.Count, log.CommitOffset, log.FileLength, PmemRuntime.GetDiagnostics());
     return log;
-});
+}, log => log.File);
+builder.Services.AddHealthChecks().AddPmem();
 
 WebApplication app = builder.Build();
-RecordLogFile log = app.Services.GetRequiredService<RecordLogFile>(); // open (and verify) before accepting requests
+RecordLogFile log = app.Services.GetRequiredService<RecordLogFile>(); // opened (and verified) by the host before it serves
 MetricsExporter metrics = app.Services.GetRequiredService<MetricsExporter>();
 
 app.MapPost("/records", async (HttpRequest request) =>
@@ -70,6 +72,7 @@ app.MapGet("/status", () =>
 });
 
 app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
+app.MapHealthChecks("/health");
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
@@ -78,6 +81,5 @@ app.Lifetime.ApplicationStarted.Register(() =>
     if (app.Configuration["RecordLog:AddressFile"] is { Length: > 0 } addressFile)
         File.WriteAllText(addressFile, addresses.FirstOrDefault() ?? "");
 });
-app.Lifetime.ApplicationStopped.Register(log.Dispose);
 
 app.Run();

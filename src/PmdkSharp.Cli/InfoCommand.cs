@@ -17,12 +17,17 @@ internal static class InfoCommand
             Description = "Directories to probe (a file there is created, mapped on both backends and removed); default /dev/shm and /var/tmp",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var json = new Option<bool>("--json") { Description = "Write one JSON object (runtime diagnostics and each directory's probe) instead of tables" };
         var command = new Command("info", "Show the backend, libpmem, CPU flush features, huge page settings and, per directory, DAX / MAP_SYNC / pmem.");
         command.Arguments.Add(path);
+        command.Options.Add(json);
         command.SetAction(result =>
         {
             string[] dirs = result.GetValue(path) is { Length: > 0 } given ? given : ["/dev/shm", "/var/tmp"];
-            Print(dirs);
+            if (result.GetValue(json))
+                InfoJson.Write(Console.OpenStandardOutput(), dirs);
+            else
+                Print(dirs);
             return 0;
         });
         return command;

@@ -6,8 +6,10 @@ using System.Text;
 namespace PmdkSharp.Generator;
 
 /// <summary>
-/// Command line: <c>PmdkSharp.Generator --out DIR [--package-version PACKAGE=VERSION]... CONFIG.json...</c>.
-/// Writes each config's output file into DIR (only when its text changed).
+/// Command line: <c>PmdkSharp.Generator --out DIR [--package-version PACKAGE=VERSION]... [--clang-arg ARG]... CONFIG.json...</c>.
+/// Writes each config's output file into DIR (only when its text changed). <c>--clang-arg</c> adds an argument to every
+/// config's clang arguments: native/bindings/check-arch.sh generates for another target
+/// (<c>--target=aarch64-linux-gnu</c>) to prove the committed output holds there too.
 /// </summary>
 internal static class Program
 {
@@ -16,6 +18,7 @@ internal static class Program
         string? outDir = null;
         var versions = new Dictionary<string, string>(StringComparer.Ordinal);
         var configs = new List<string>();
+        var clangArgs = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -31,6 +34,9 @@ internal static class Program
                     }
 
                     versions[pair[0]] = pair[1];
+                    break;
+                case "--clang-arg" when i + 1 < args.Length:
+                    clangArgs.Add(args[++i]);
                     break;
                 case "-h" or "--help":
                     return Usage(null);
@@ -56,6 +62,7 @@ internal static class Program
             foreach (string configPath in configs)
             {
                 GeneratorConfig config = GeneratorConfig.Load(configPath, versions);
+                config.ClangArgs.AddRange(clangArgs);
                 string text = BindingGenerator.Generate(config);
                 string target = Path.Combine(outDir, config.Output);
                 bool unchanged = File.Exists(target) && File.ReadAllText(target) == text;
@@ -83,7 +90,7 @@ internal static class Program
             Console.Error.WriteLine($"PmdkSharp.Generator: {error}");
         }
 
-        Console.Error.WriteLine("usage: PmdkSharp.Generator --out DIR [--package-version PACKAGE=VERSION]... CONFIG.json...");
+        Console.Error.WriteLine("usage: PmdkSharp.Generator --out DIR [--package-version PACKAGE=VERSION]... [--clang-arg ARG]... CONFIG.json...");
         return error is null ? 0 : 2;
     }
 }

@@ -74,8 +74,18 @@ public sealed unsafe partial class PmemFile : IDisposable
     }
 
     /// <summary>Opens an existing file and maps its whole current length.</summary>
-    public static PmemFile OpenExisting(string path, bool readOnly = false) =>
-        Open(path, new PmemFileOptions { Mode = FileMode.Open, ReadOnly = readOnly });
+    /// <param name="path">The file; it must exist.</param>
+    /// <param name="readOnly">Map read-only: writes, persists and growth are refused.</param>
+    /// <param name="maxLength">
+    /// The most the reopened mapping can grow to. A file does not remember the growth limit it was
+    /// created with: null (the default) maps it fixed-size at its current length, so <see cref="Grow"/>
+    /// fails; pass the limit again (or any value not below the file's length) to keep growing it.
+    /// </param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> is negative or less than the file's length.</exception>
+    /// <remarks>Every other failure is as for <see cref="Open"/>.</remarks>
+    public static PmemFile OpenExisting(string path, bool readOnly = false, long? maxLength = null) =>
+        Open(path, new PmemFileOptions { Mode = FileMode.Open, ReadOnly = readOnly, MaxLength = maxLength });
 
     /// <summary>The path the mapping was opened with.</summary>
     public string Path { get; }

@@ -14,7 +14,7 @@ namespace PmdkSharp;
 /// <c>managed</c>), else PMDK when libpmem loads and passes pmem_check_version, the managed
 /// fallback otherwise. libpmem is looked for at an explicit path
 /// (<see cref="SetNativeLibraryPath"/> or <c>PMDKSHARP_LIBPMEM_PATH</c> / <c>PMDKSHARP_LIBPMEM2_PATH</c>),
-/// then in the package's <c>runtimes/linux-x64/native/</c>, then as the system's <c>libpmem.so.1</c>.
+/// then in the native package's <c>runtimes/linux-&lt;arch&gt;/native/</c> (<c>linux-x64</c>, <c>linux-arm64</c>), then as the system's <c>libpmem.so.1</c>.
 /// </remarks>
 public static class PmemRuntime
 {

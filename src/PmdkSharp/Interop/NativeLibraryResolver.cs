@@ -86,15 +86,30 @@ internal static class NativeLibraryResolver
             return new LoadResult(soname, systemHandle, LoadedFileOf(systemHandle, soname), NativeLibrarySource.System, null);
 
         return new LoadResult(soname, 0, null, NativeLibrarySource.None,
-            $"{soname} was found neither in the package's runtimes/linux-x64/native/ nor on the system " +
-            $"(install libpmem1, or the PmdkSharp.Native.linux-x64 package)");
+            $"{soname} was found neither in the package's runtimes/{PackageRid}/native/ nor on the system " +
+            $"(install libpmem1, or the PmdkSharp.Native.{PackageRid} package)");
     }
+
+    /// <summary>
+    /// The runtime identifier whose native package asset this process can load: <c>linux-</c> and the
+    /// process's architecture (<c>linux-x64</c>, <c>linux-arm64</c>). Taken from the architecture rather than
+    /// <see cref="RuntimeInformation.RuntimeIdentifier"/>, which a distribution-built runtime reports as its
+    /// own RID (e.g. <c>ubuntu.24.04-x64</c>) although the portable package folders are what is on disk.
+    /// </summary>
+    internal static string PackageRid { get; } = "linux-" + RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => "x64",
+        Architecture.Arm64 => "arm64",
+        Architecture.X86 => "x86",
+        Architecture.Arm => "arm",
+        var other => other.ToString().ToLowerInvariant(),
+    };
 
     private static IEnumerable<string> PackageCandidates(string soname)
     {
-        // A portable app keeps the package's asset under runtimes/; a RID-specific publish copies it beside the app.
+        // A portable app keeps each package's asset under runtimes/<rid>/; a RID-specific publish copies it beside the app.
         string directory = AppContext.BaseDirectory;
-        yield return Path.Combine(directory, "runtimes", "linux-x64", "native", soname);
+        yield return Path.Combine(directory, "runtimes", PackageRid, "native", soname);
         yield return Path.Combine(directory, soname);
     }
 

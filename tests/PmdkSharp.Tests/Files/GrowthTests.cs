@@ -42,6 +42,41 @@ public class GrowthTests
         Assert.Equal(19, contents[^1]);
     }
 
+    /// <summary>
+    /// A file does not remember its growth limit: OpenExisting without one maps it fixed-size (Grow fails
+    /// and says so), and with one it grows again from where it was, keeping its contents.
+    /// </summary>
+    [SkippableTheory]
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void OpenExisting_takes_the_growth_limit_again(PmemBackendKind backend, string directory)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(directory);
+        using (var created = PmemFile.Open(path.Path, Patterns.Options(backend, 8192, 1 << 20)))
+        {
+            created.Grow(16384);
+            created.Write(16384 - sizeof(long), 0x0123_4567_89AB_CDEFL);
+            created.Persist();
+        }
+
+        using (var fixedSize = PmemFile.OpenExisting(path.Path))
+        {
+            Assert.Equal(16384, fixedSize.Length);
+            Assert.Equal(16384, fixedSize.MaxLength);
+            Assert.Throws<ArgumentOutOfRangeException>(() => fixedSize.Grow(32768));
+        }
+
+        using (var growable = PmemFile.OpenExisting(path.Path, maxLength: 1 << 20))
+        {
+            Assert.Equal(1 << 20, growable.MaxLength);
+            growable.Grow(65536);
+            Assert.Equal(65536, growable.Length);
+            Assert.Equal(0x0123_4567_89AB_CDEFL, growable.Read<long>(16384 - sizeof(long)));
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => PmemFile.OpenExisting(path.Path, maxLength: 4096));
+    }
+
     [SkippableTheory]
     [ClassData(typeof(BackendsAndDirectories))]
     public void Many_small_grows_do_not_add_a_VMA_each(PmemBackendKind backend, string directory)

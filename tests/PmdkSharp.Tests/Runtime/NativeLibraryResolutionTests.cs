@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
+using PmdkSharp.Interop;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;
 
@@ -112,7 +113,7 @@ public sealed class NativeLibraryResolutionTests
     }
 
     /// <summary>
-    /// A copy of libpmem under the application's runtimes/linux-x64/native/ (where a native NuGet
+    /// A copy of libpmem under the application's runtimes/linux-&lt;arch&gt;/native/ (where a native NuGet
     /// package puts it) wins over the system copy. Its own dependencies (libndctl, libdaxctl) still
     /// come from the system.
     /// </summary>
@@ -123,11 +124,7 @@ public sealed class NativeLibraryResolutionTests
         Skip.IfNot(File.Exists(SystemLibpmem), $"{SystemLibpmem} is not installed");
 
         using var app = new TempPath(Path.GetTempPath(), suffix: ".testhost");
-        CopyDirectory(TestHostProcess.HostDirectory, app.Path);
-        string native = Path.Combine(app.Path, "runtimes", "linux-x64", "native");
-        Directory.CreateDirectory(native);
-        string asset = Path.Combine(native, "libpmem.so.1");
-        File.Copy(SystemLibpmem, asset); // follows the symlink: a real file, as a package would ship
+        string asset = CopyTestHostWithLibpmemUnder(app.Path, NativeLibraryResolver.PackageRid);
 
         JsonElement diagnostics = Diagnostics(new Dictionary<string, string?>(), app.Path);
 
@@ -135,6 +132,38 @@ public sealed class NativeLibraryResolutionTests
         Assert.Equal("Package", diagnostics.GetProperty("LibpmemSource").GetString());
         Assert.Equal(asset, diagnostics.GetProperty("LibpmemPath").GetString());
         Assert.Contains(asset, diagnostics.GetProperty("Reason").GetString());
+    }
+
+    /// <summary>
+    /// The resolver picks the runtimes/ folder by the process's architecture: a portable app carries both
+    /// native packages' folders, and another architecture's copy must never be tried (it would not load,
+    /// or worse, hide the system copy). A loadable libpmem under the other RID's folder is ignored.
+    /// </summary>
+    [SkippableFact]
+    public void ALibpmemUnderAnotherArchitecturesRuntimesFolderIsIgnored()
+    {
+        TestEnvironment.Require(PmemBackendKind.Pmdk);
+        Skip.IfNot(File.Exists(SystemLibpmem), $"{SystemLibpmem} is not installed");
+
+        using var app = new TempPath(Path.GetTempPath(), suffix: ".testhost");
+        string otherRid = NativeLibraryResolver.PackageRid == "linux-arm64" ? "linux-x64" : "linux-arm64";
+        CopyTestHostWithLibpmemUnder(app.Path, otherRid);
+
+        JsonElement diagnostics = Diagnostics(new Dictionary<string, string?>(), app.Path);
+
+        Assert.Equal("System", diagnostics.GetProperty("LibpmemSource").GetString());
+        Assert.DoesNotContain(otherRid, diagnostics.GetProperty("LibpmemPath").GetString());
+    }
+
+    /// <summary>Copies the test host to <paramref name="app"/> with the system's libpmem under runtimes/RID/native/, as a native package ships it.</summary>
+    private static string CopyTestHostWithLibpmemUnder(string app, string rid)
+    {
+        CopyDirectory(TestHostProcess.HostDirectory, app);
+        string native = Path.Combine(app, "runtimes", rid, "native");
+        Directory.CreateDirectory(native);
+        string asset = Path.Combine(native, "libpmem.so.1");
+        File.Copy(SystemLibpmem, asset); // follows the symlink: a real file, as a package would ship
+        return asset;
     }
 
     private static JsonElement Diagnostics(Dictionary<string, string?> environment, string? hostDirectory = null)
