@@ -95,9 +95,24 @@ public sealed partial class PmemLog
                 $"Position {offset} lies outside the committed records of '{Path}' [{LogLayout.DataStart}, {end}].");
         if (offset == end)
             return;
-        if ((offset & (LogLayout.Alignment - 1)) != 0 || CheckRecordAt(offset, end, out _) is not null)
-            throw new ArgumentOutOfRangeException(parameter, offset,
-                $"No record starts at position {offset} of '{Path}' (positions come from Append, a record's Position or Next, Start or End).");
+        bool aligned = (offset & (LogLayout.Alignment - 1)) == 0;
+        string? error = aligned ? CheckRecordAt(offset, end, out _) : "misaligned";
+        if (error is null)
+            return;
+        // A header whose length and complement agree is a record whose bytes went bad; anything else is not a record's position.
+        if (aligned && LooksLikeRecordHeader(offset, end))
+            throw new PmemLogCorruptException($"The log '{Path}' is damaged below its committed tail ({end}): {error}", new LogPosition(offset));
+        throw new ArgumentOutOfRangeException(parameter, offset,
+            $"No intact record starts at position {offset} of '{Path}' (positions come from Append, a record's Position or Next, Start or End; Verify() finds damaged records).");
+    }
+
+    private bool LooksLikeRecordHeader(long at, long end)
+    {
+        if (end - at < LogLayout.RecordHeaderSize)
+            return false;
+        ReadOnlySpan<byte> header = file.GetReadOnlySpan(at, LogLayout.RecordHeaderSize);
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        return length != 0 && BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) == ~length && LogLayout.RecordSize((int)Math.Min(length, LogLayout.MaxPayload)) <= end - at;
     }
 
     /// <summary>Reads the record at <paramref name="at"/>, which must end by <paramref name="end"/>; throws if it is damaged.</summary>
