@@ -26,6 +26,7 @@ public static class Program
         ["open"] = ("<path> <length> [default|pmdk|managed]", Open),
         // Reliability suite (tests/PmdkSharp.Tests/Reliability): line-oriented output, see each command.
         ["append-log"] = ("<path> <backend>", Reliability.ReliabilityCommands.AppendLog),
+        ["append-pmemlog"] = ("<path> <backend> <seed>", Reliability.LogCommands.AppendPmemLog),
         ["grow-past-limit"] = ("<path> <backend> <preallocation> <length> <grow-to>", Reliability.ReliabilityCommands.GrowPastLimit),
         ["follow"] = ("<path> <backend> <preallocation>", Reliability.ReliabilityCommands.Follow),
         ["read"] = ("<path> <backend> <readonly|readwrite>", Reliability.ReliabilityCommands.Read),

@@ -46,7 +46,7 @@ public class CrashDurabilityTests
         {
             // Mostly kill mid-stream after a few acks; sometimes during start-up or recovery.
             int waitForAcks = random.Next(8) == 0 ? 0 : random.Next(1, 200);
-            long lastAck = RunAndKill(path.Path, backend, waitForAcks, random);
+            long lastAck = RunAndKill(new[] { "append-log", path.Path, backend.ToString() }, waitForAcks, random);
             if (lastAck == 0)
                 killedBeforeFirstAck++;
             acknowledged = Math.Max(acknowledged, lastAck);
@@ -84,10 +84,10 @@ public class CrashDurabilityTests
             $"{clock.Elapsed.TotalSeconds:F1} s");
     }
 
-    /// <summary>Starts a writer, waits for <paramref name="acks"/> acknowledgements (or a random moment when 0), SIGKILLs it; returns the last acknowledged sequence.</summary>
-    private static long RunAndKill(string path, PmemBackendKind backend, int acks, Random random)
+    /// <summary>Starts a writer (test host command <paramref name="args"/>), waits for <paramref name="acks"/> acknowledgements (or a random moment when 0), SIGKILLs it; returns the last acknowledged sequence.</summary>
+    internal static long RunAndKill(string[] args, int acks, Random random)
     {
-        using Process child = Process.Start(ChildHost.StartInfo(new[] { "append-log", path, backend.ToString() }))!;
+        using Process child = Process.Start(ChildHost.StartInfo(args))!;
         child.ErrorDataReceived += (_, _) => { };
         child.BeginErrorReadLine();
         long lastAck = 0;
