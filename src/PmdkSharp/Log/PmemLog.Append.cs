@@ -17,6 +17,7 @@ public sealed partial class PmemLog
     private long nextTicket;
     private long nextToComplete;
     private bool committing;
+    private int waiters;
     private Exception? failure;
 
     /// <summary>
@@ -120,7 +121,7 @@ public sealed partial class PmemLog
             ThrowIfFailed();
             while (nextTicket - nextToComplete >= TicketSlots)
             {
-                Monitor.Wait(gate);
+                WaitForChange();
                 ThrowIfFailed();
             }
             long start = reservedEnd;
@@ -165,13 +166,13 @@ public sealed partial class PmemLog
                 advanced = true;
             }
             if (advanced)
-                Monitor.PulseAll(gate);
+                WakeWaiters();
             while (Volatile.Read(ref committedEnd) < end)
             {
                 ThrowIfFailed();
                 if (committing || completedEnd < end)
                 {
-                    Monitor.Wait(gate); // an earlier append is still persisting, or another thread is committing
+                    WaitForChange(); // an earlier append is still persisting, or another thread is committing
                     continue;
                 }
                 committing = true;
@@ -186,13 +187,13 @@ public sealed partial class PmemLog
                     Monitor.Enter(gate);
                     committing = false;
                     failure ??= e;
-                    Monitor.PulseAll(gate);
+                    WakeWaiters();
                     throw;
                 }
                 Monitor.Enter(gate);
                 committing = false;
                 Volatile.Write(ref committedEnd, target);
-                Monitor.PulseAll(gate);
+                WakeWaiters();
             }
         }
         finally
@@ -208,13 +209,34 @@ public sealed partial class PmemLog
         file.Persist(LogLayout.TailOffset, sizeof(long));
     }
 
+    /// <summary>Waits (holding `gate`) until another thread changes the append state.</summary>
+    private void WaitForChange()
+    {
+        waiters++;
+        try
+        {
+            Monitor.Wait(gate);
+        }
+        finally
+        {
+            waiters--;
+        }
+    }
+
+    /// <summary>Wakes the threads in <see cref="WaitForChange"/> (holding `gate`); a lone appender skips the pulse.</summary>
+    private void WakeWaiters()
+    {
+        if (waiters > 0)
+            Monitor.PulseAll(gate);
+    }
+
     /// <summary>A failed persist leaves a hole below later reservations: no later append may commit past it.</summary>
     private void Fail(Exception e)
     {
         lock (gate)
         {
             failure ??= e;
-            Monitor.PulseAll(gate);
+            WakeWaiters();
         }
     }
 

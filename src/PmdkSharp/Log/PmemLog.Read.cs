@@ -52,7 +52,7 @@ public sealed partial class PmemLog
             ThrowIfFailed();
             while (reservedEnd != Volatile.Read(ref committedEnd) || committing)
             {
-                Monitor.Wait(gate);
+                WaitForChange();
                 ThrowIfFailed();
             }
             long end = Volatile.Read(ref committedEnd);
