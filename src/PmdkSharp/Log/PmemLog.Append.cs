@@ -37,15 +37,11 @@ public sealed partial class PmemLog
         try
         {
             WriteRecord(start, record);
-            file.Persist(start, size);
         }
-        catch (Exception e)
+        catch (Exception e) when (Fail(e))
         {
-            Fail(e);
-            throw;
         }
-        Commit(ticket, start + size);
-        return new LogPosition(start);
+        return PersistAndCommit(start, size, ticket);
     }
 
     /// <summary>
@@ -82,13 +78,23 @@ public sealed partial class PmemLog
                 WriteRecord(at, records[i].Span);
                 at += LogLayout.RecordSize(records[i].Length);
             }
-            // The batch is one contiguous range: one flush of it and one drain (one msync off pmem).
+        }
+        catch (Exception e) when (Fail(e))
+        {
+        }
+        // The batch is one contiguous range: one flush of it and one drain (one msync off pmem).
+        return PersistAndCommit(start, size, ticket);
+    }
+
+    /// <summary>Persists the reserved range [start, start + size), then commits the tail over it.</summary>
+    private LogPosition PersistAndCommit(long start, long size, long ticket)
+    {
+        try
+        {
             file.Persist(start, size);
         }
-        catch (Exception e)
+        catch (Exception e) when (Fail(e))
         {
-            Fail(e);
-            throw;
         }
         Commit(ticket, start + size);
         return new LogPosition(start);
@@ -230,14 +236,19 @@ public sealed partial class PmemLog
             Monitor.PulseAll(gate);
     }
 
-    /// <summary>A failed persist leaves a hole below later reservations: no later append may commit past it.</summary>
-    private void Fail(Exception e)
+    /// <summary>
+    /// A reservation that failed to be written or persisted leaves a hole below later ones: no later
+    /// append may commit past it. Used as an exception filter: records the failure, returns false so
+    /// the exception goes on to the caller unchanged.
+    /// </summary>
+    private bool Fail(Exception e)
     {
         lock (gate)
         {
             failure ??= e;
             WakeWaiters();
         }
+        return false;
     }
 
     private void ThrowIfFailed()
