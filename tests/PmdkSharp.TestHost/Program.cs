@@ -23,6 +23,7 @@ public static class Program
     private static readonly Dictionary<string, (string Arguments, Func<string[], int> Run)> Commands = new()
     {
         ["diagnostics"] = ("", _ => Diagnostics()),
+        ["runtime"] = ("", _ => RuntimeVersion()),
         ["open"] = ("<path> <length> [default|pmdk|managed]", Open),
         // Reliability suite (tests/PmdkSharp.Tests/Reliability): line-oriented output, see each command.
         ["append-log"] = ("<path> <backend>", Reliability.ReliabilityCommands.AppendLog),
@@ -64,6 +65,17 @@ public static class Program
         return Success;
     }
 
+    /// <summary>Prints the runtime this process runs on, and the target framework of the PmdkSharp assembly it loaded.</summary>
+    private static int RuntimeVersion()
+    {
+        string library = typeof(PmemFile).Assembly
+            .GetCustomAttributes(typeof(System.Runtime.Versioning.TargetFrameworkAttribute), false)
+            is [System.Runtime.Versioning.TargetFrameworkAttribute attribute] ? attribute.FrameworkName : "unknown";
+        Write(new RuntimeResult(Environment.Version.ToString(), System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+            System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), library), HostJsonContext.Default.RuntimeResult);
+        return Success;
+    }
+
     /// <summary>Creates or opens a file, writes and persists a pattern, and reports how it was mapped.</summary>
     private static int Open(string[] args)
     {
@@ -92,8 +104,11 @@ public sealed record OpenResult(PmemBackendKind Backend, long Length, bool IsPer
 
 public sealed record ErrorResult(string Exception, string Message);
 
+public sealed record RuntimeResult(string Version, string Framework, string RuntimeDirectory, string LibraryFramework);
+
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PmemDiagnostics))]
 [JsonSerializable(typeof(OpenResult))]
 [JsonSerializable(typeof(ErrorResult))]
+[JsonSerializable(typeof(RuntimeResult))]
 internal sealed partial class HostJsonContext : JsonSerializerContext;

@@ -24,12 +24,11 @@ public class DaxTests
     [ClassData(typeof(AllBackends))]
     public void A_DAX_file_is_persistent_memory_without_forcing(PmemBackendKind backend)
     {
-        TestEnvironment.Require(backend);
         Assert.False(TestEnvironment.PmemForced, "PMEM_IS_PMEM_FORCE must be unset for this test to mean anything");
         foreach (long? maxLength in new long?[] { null, 64 << 20 })
         {
-            using var path = new TempPath(DaxDirectory);
-            using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4 << 20, maxLength));
+            using var test = new TestFile(backend, DaxDirectory);
+            using var file = test.Create(4 << 20, maxLength);
 
             Assert.True(file.IsPersistentMemory, $"{backend}, max {maxLength}: not pmem on DAX");
             Assert.True(file.UsesMapSync, $"{backend}, max {maxLength}: MAP_SYNC was not used on DAX");
@@ -37,7 +36,7 @@ public class DaxTests
             byte[] data = Patterns.Bytes(1 << 20, seed: 40);
             file.CopyPersist(12345, data);
             file.Dispose();
-            Assert.Equal(data, File.ReadAllBytes(path.Path)[12345..(12345 + data.Length)]);
+            Assert.Equal(data, test.ReadAllBytes()[12345..(12345 + data.Length)]);
         }
     }
 
@@ -45,11 +44,10 @@ public class DaxTests
     [ClassData(typeof(AllBackends))]
     public void A_non_DAX_ext4_file_takes_the_msync_path(PmemBackendKind backend)
     {
-        TestEnvironment.Require(backend);
         foreach (long? maxLength in new long?[] { null, 64 << 20 })
         {
-            using var path = new TempPath(NonDaxDirectory);
-            using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4 << 20, maxLength));
+            using var test = new TestFile(backend, NonDaxDirectory);
+            using var file = test.Create(4 << 20, maxLength);
 
             Assert.False(file.IsPersistentMemory);
             Assert.False(file.UsesMapSync);
@@ -62,9 +60,8 @@ public class DaxTests
     [ClassData(typeof(AllBackends))]
     public void Growth_on_DAX_keeps_MAP_SYNC_2MiB_alignment_and_one_VMA(PmemBackendKind backend)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(DaxDirectory);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 2 << 20, 128 << 20) with { HugePages = true });
+        using var test = new TestFile(backend, DaxDirectory);
+        using var file = test.Open(test.Options(2 << 20, 128 << 20) with { HugePages = true });
         nuint baseAddress = file.BaseAddress;
         Assert.Equal(0u, baseAddress % (2u << 20));
 
@@ -79,7 +76,7 @@ public class DaxTests
         Assert.True(file.UsesMapSync);
         Assert.InRange(ProcMaps.CountVmas(baseAddress, baseAddress + (nuint)file.MaxLength), 1, 3);
         file.Dispose();
-        byte[] contents = File.ReadAllBytes(path.Path);
+        byte[] contents = test.ReadAllBytes();
         Assert.Equal(64 << 20, contents.Length);
         Assert.Equal(32, contents[^1]);
     }

@@ -20,12 +20,11 @@ public class AccessTests
     }
 
     [SkippableTheory]
-    [ClassData(typeof(AllBackends))]
-    public void Typed_references_read_and_write_structs_in_place(PmemBackendKind backend)
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Typed_references_read_and_write_structs_in_place(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
-        using (var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096)))
+        using var test = new TestFile(backend, directory);
+        using (var file = test.Create(4096))
         {
             ref Header header = ref file.AsRef<Header>(0);
             header.Magic = 0x504D454D;
@@ -35,7 +34,8 @@ public class AccessTests
             file.Persist();
         }
 
-        using var reopened = PmemFile.OpenExisting(path.Path);
+        using var reopened = test.Reopen();
+        Assert.Equal(backend, reopened.Backend);
         Assert.Equal(0x504D454D, reopened.Read<Header>(0).Magic);
         Assert.Equal(3, reopened.AsRef<Header>(0).Version);
         Assert.Equal(0x0102030405060708L, reopened.Read<long>(100));
@@ -43,12 +43,11 @@ public class AccessTests
     }
 
     [SkippableTheory]
-    [ClassData(typeof(AllBackends))]
-    public void Pinned_memory_outlives_dispose_until_unpinned(PmemBackendKind backend)
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Pinned_memory_outlives_dispose_until_unpinned(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
-        var file = PmemFile.Open(path.Path, Patterns.Options(backend, 8192));
+        using var test = new TestFile(backend, directory);
+        var file = test.Create(8192);
         nuint start = file.BaseAddress;
         Memory<byte> memory = file.GetMemory(4096, 100);
         memory.Span.Fill(42);
@@ -67,13 +66,12 @@ public class AccessTests
     }
 
     [SkippableTheory]
-    [ClassData(typeof(AllBackends))]
-    public void Streams_read_write_seek_and_grow(PmemBackendKind backend)
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Streams_read_write_seek_and_grow(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
+        using var test = new TestFile(backend, directory);
         byte[] data = Patterns.Bytes(100_000, seed: 20);
-        using (var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096, 1 << 20)))
+        using (var file = test.Create(4096, 1 << 20))
         {
             using (Stream fixedStream = file.AsStream())
             {
@@ -96,6 +94,6 @@ public class AccessTests
             Assert.Throws<NotSupportedException>(() => stream.SetLength(10));
         }
 
-        Assert.Equal(data, File.ReadAllBytes(path.Path)[..data.Length]);
+        Assert.Equal(data, test.ReadAllBytes()[..data.Length]);
     }
 }

@@ -43,30 +43,29 @@ public class BadInputTests
     {
         foreach (PmemBackendKind backend in TestEnvironment.Backends)
         {
-            TestEnvironment.Require(backend);
-            using var path = new TempPath(TestEnvironment.Directories[0]);
+            using var test = new TestFile(backend);
             byte[] existing = Patterns.Bytes(10_000, seed: 30);
-            File.WriteAllBytes(path.Path, existing);
-            string missing = path.Path + ".missing";
-            var baseOptions = new PmemFileOptions { Backend = backend, Length = 4096 };
+            test.WriteAllBytes(existing);
+            string missing = test.Sibling(".missing");
+            var baseOptions = test.Options(4096);
             Func<PmemFile> open = name switch
             {
                 "negative length" => () => PmemFile.Open(missing, baseOptions with { Length = -1 }),
                 "zero length on create" => () => PmemFile.Open(missing, baseOptions with { Length = 0 }),
                 "max below length" => () => PmemFile.Open(missing, baseOptions with { MaxLength = 100 }),
                 "negative max" => () => PmemFile.Open(missing, baseOptions with { MaxLength = -5 }),
-                "append mode" => () => PmemFile.Open(path.Path, baseOptions with { Mode = FileMode.Append }),
+                "append mode" => () => PmemFile.Open(test.Path, baseOptions with { Mode = FileMode.Append }),
                 "read-only create" => () => PmemFile.Open(missing, baseOptions with { ReadOnly = true }),
                 "unknown prefault" => () => PmemFile.Open(missing, baseOptions with { Prefault = (PrefaultMode)99 }),
                 "missing file" => () => PmemFile.Open(missing, baseOptions with { Mode = FileMode.Open }),
                 "missing parent" => () => PmemFile.Open(Path.Combine(missing, "child"), baseOptions),
-                "directory" => () => PmemFile.Open(Path.GetDirectoryName(path.Path)!, baseOptions with { Mode = FileMode.Open }),
-                "create-new on existing" => () => PmemFile.Open(path.Path, baseOptions with { Mode = FileMode.CreateNew }),
+                "directory" => () => PmemFile.Open(test.Directory, baseOptions with { Mode = FileMode.Open }),
+                "create-new on existing" => () => PmemFile.Open(test.Path, baseOptions with { Mode = FileMode.CreateNew }),
                 "empty path" => () => PmemFile.Open("", baseOptions),
-                "existing longer than max" => () => PmemFile.Open(path.Path, baseOptions with { MaxLength = 5000 }),
+                "existing longer than max" => () => PmemFile.Open(test.Path, baseOptions with { MaxLength = 5000 }),
                 "null path" => () => PmemFile.Open(null!, baseOptions),
                 "null options" => () => PmemFile.Open(missing, null!),
-                "truncate mode" => () => PmemFile.Open(path.Path, baseOptions with { Mode = FileMode.Truncate }),
+                "truncate mode" => () => PmemFile.Open(test.Path, baseOptions with { Mode = FileMode.Truncate }),
                 "unknown preallocation" => () => PmemFile.Open(missing, baseOptions with { Preallocation = (Preallocation)7 }),
                 "unknown backend" => () => PmemFile.Open(missing, baseOptions with { Backend = (PmemBackendKind)42 }),
                 "read-only create-new" => () => PmemFile.Open(missing, baseOptions with { Mode = FileMode.CreateNew, ReadOnly = true }),
@@ -77,7 +76,7 @@ public class BadInputTests
             Exception error = Assert.Throws(expected, () => open());
             Assert.Contains(messagePart, error.Message);
             output.WriteLine($"{backend}\t{name}\t{error.GetType().Name}\t{error.Message}");
-            Assert.Equal(existing, File.ReadAllBytes(path.Path)); // nothing lost
+            Assert.Equal(existing, test.ReadAllBytes()); // nothing lost
             Assert.False(File.Exists(missing), $"{name} left a file behind");
         }
     }
@@ -104,10 +103,9 @@ public class BadInputTests
     {
         foreach (PmemBackendKind backend in TestEnvironment.Backends)
         {
-            TestEnvironment.Require(backend);
-            using var path = new TempPath(TestEnvironment.Directories[0]);
+            using var test = new TestFile(backend);
             byte[] data = Patterns.Bytes(8192, seed: 31);
-            using var file = PmemFile.Open(path.Path, Patterns.Options(backend, data.Length, 1 << 20));
+            using var file = test.Create(data.Length, 1 << 20);
             file.CopyPersist(0, data);
             Action call = name switch
             {
@@ -131,7 +129,7 @@ public class BadInputTests
             output.WriteLine($"{backend}\t{name}\t{error.GetType().Name}\t{error.Message}");
             Assert.Equal(data.Length, file.Length);
             Assert.Equal(data, file.GetReadOnlySpan(0, data.Length).ToArray());
-            Assert.Equal(data, File.ReadAllBytes(path.Path));
+            Assert.Equal(data, test.ReadAllBytes());
         }
     }
 
@@ -168,19 +166,12 @@ public class BadInputTests
     {
         foreach (PmemBackendKind backend in TestEnvironment.Backends)
         {
-            TestEnvironment.Require(backend);
-            using var path = new TempPath(TestEnvironment.Directories[0]);
+            using var test = new TestFile(backend);
             byte[] data = Patterns.Bytes(8192, seed: 32);
-            using (var writer = PmemFile.Open(path.Path, Patterns.Options(backend, data.Length)))
+            using (var writer = test.Create(data.Length))
                 writer.CopyPersist(0, data);
             bool readOnly = name.StartsWith("read-only", StringComparison.Ordinal);
-            using var file = PmemFile.Open(path.Path, new PmemFileOptions
-            {
-                Mode = FileMode.Open,
-                Backend = backend,
-                ReadOnly = readOnly,
-                MaxLength = name == "fixed-size grow" ? null : 1 << 20,
-            });
+            using var file = test.Reopen(readOnly, maxLength: name == "fixed-size grow" ? null : 1 << 20);
             using Stream stream = file.AsStream();
             Action call = name switch
             {
@@ -214,7 +205,7 @@ public class BadInputTests
             output.WriteLine($"{backend}\t{name}\t{error.GetType().Name}\t{error.Message}");
             Assert.Equal(data.Length, file.Length);
             Assert.Equal(data, file.GetReadOnlySpan(0, data.Length).ToArray());
-            Assert.Equal(data, File.ReadAllBytes(path.Path));
+            Assert.Equal(data, test.ReadAllBytes());
         }
     }
 

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,9 +14,8 @@ public class GrowthTests
     [ClassData(typeof(BackendsAndDirectories))]
     public void Growing_keeps_the_base_address_and_earlier_spans_valid(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(directory);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 10_000, 64 << 20));
+        using var test = new TestFile(backend, directory);
+        using var file = test.Create(10_000, 64 << 20);
         nuint baseAddress = file.BaseAddress;
         Span<byte> head = file.GetSpan(0, 10_000);
         Patterns.Bytes(10_000, seed: 10).CopyTo(head);
@@ -38,19 +36,18 @@ public class GrowthTests
         for (int step = 0; step < 20; step++)
             expectedHead[step] ^= 0xFF;
         file.Dispose();
-        byte[] contents = File.ReadAllBytes(path.Path);
+        byte[] contents = test.ReadAllBytes();
         Assert.Equal(length, contents.Length);
         Assert.Equal(expectedHead, contents[..10_000]);
         Assert.Equal(19, contents[^1]);
     }
 
     [SkippableTheory]
-    [ClassData(typeof(AllBackends))]
-    public void Many_small_grows_do_not_add_a_VMA_each(PmemBackendKind backend)
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Many_small_grows_do_not_add_a_VMA_each(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096, 64 << 20) with { Preallocation = Preallocation.Sparse });
+        using var test = new TestFile(backend, directory);
+        using var file = test.Open(test.Options(4096, 64 << 20) with { Preallocation = Preallocation.Sparse });
 
         for (int i = 2; i <= 2000; i++)
             file.Grow(4096L * i);
@@ -62,13 +59,12 @@ public class GrowthTests
     }
 
     [SkippableTheory]
-    [ClassData(typeof(AllBackends))]
-    public void Readers_and_writers_keep_working_while_another_thread_grows(PmemBackendKind backend)
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Readers_and_writers_keep_working_while_another_thread_grows(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
+        using var test = new TestFile(backend, directory);
         const int Region = 1 << 16;
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, Region, 256 << 20) with { Preallocation = Preallocation.Sparse });
+        using var file = test.Open(test.Options(Region, 256 << 20) with { Preallocation = Preallocation.Sparse });
         nuint baseAddress = file.BaseAddress;
         using var stop = new CancellationTokenSource();
         int workers = 4;
@@ -115,12 +111,11 @@ public class GrowthTests
     }
 
     [SkippableTheory]
-    [ClassData(typeof(AllBackends))]
-    public void Concurrent_grows_are_serialized(PmemBackendKind backend)
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Concurrent_grows_are_serialized(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096, 64 << 20));
+        using var test = new TestFile(backend, directory);
+        using var file = test.Create(4096, 64 << 20);
 
         int refused = 0;
         Parallel.For(0, 200, i =>
@@ -138,60 +133,28 @@ public class GrowthTests
         Assert.Equal(4096L * 201, file.Length);
         Assert.InRange(refused, 0, 199);
         Assert.InRange(ProcMaps.CountVmas(file.BaseAddress, file.BaseAddress + (nuint)file.MaxLength), 1, 3);
-        Assert.Equal(4096L * 201, new FileInfo(path.Path).Length);
+        Assert.Equal(4096L * 201, test.LengthOnDisk);
     }
 
     [SkippableTheory]
     [ClassData(typeof(AllBackends))]
     public void Out_of_space_while_growing_leaves_the_mapping_usable_at_its_old_length(PmemBackendKind backend)
     {
-        TestEnvironment.Require(backend);
         using SmallTmpfs tmpfs = SmallTmpfs.Mount(sizeMiB: 8);
-        string path = Path.Combine(tmpfs.Directory, "full.pmem");
+        using var test = new TestFile(backend, tmpfs.Directory);
         byte[] data = Patterns.Bytes(1 << 20, seed: 11);
-        using var file = PmemFile.Open(path, Patterns.Options(backend, 1 << 20, 64 << 20));
+        using var file = test.Create(1 << 20, 64 << 20);
         file.CopyPersist(0, data);
 
         var error = Assert.Throws<PmemOutOfSpaceException>(() => file.Grow(32 << 20));
 
         Assert.Contains("No space", error.Message);
         Assert.Equal(1 << 20, file.Length);
-        Assert.Equal(1 << 20, new FileInfo(path).Length);
+        Assert.Equal(1 << 20, test.LengthOnDisk);
         Assert.Equal(data, file.GetReadOnlySpan(0, data.Length).ToArray());
         file.Grow(2 << 20); // still growable within what fits
         file.GetSpan((2 << 20) - 1, 1)[0] = 1;
         file.Persist();
-        Assert.Equal(2 << 20, new FileInfo(path).Length);
-    }
-}
-
-/// <summary>A tmpfs of a few MiB mounted for one test (needs root, which CI has), to run out of space for real.</summary>
-public sealed class SmallTmpfs : IDisposable
-{
-    private SmallTmpfs(string directory) => Directory = directory;
-
-    public string Directory { get; }
-
-    public static SmallTmpfs Mount(int sizeMiB)
-    {
-        Skip.IfNot(TestEnvironment.IsRoot, "mounting a small tmpfs needs root");
-        string directory = Path.Combine(Path.GetTempPath(), $"pmdksharp-tmpfs-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(directory);
-        Run("mount", $"-t tmpfs -o size={sizeMiB}m pmdksharp-test {directory}");
-        return new SmallTmpfs(directory);
-    }
-
-    public void Dispose()
-    {
-        Run("umount", $"-l {Directory}");
-        System.IO.Directory.Delete(Directory);
-    }
-
-    private static void Run(string command, string arguments)
-    {
-        using Process process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true })!;
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{command} {arguments} failed: {error}");
+        Assert.Equal(2 << 20, test.LengthOnDisk);
     }
 }

@@ -23,13 +23,12 @@ public class ModelTests
     [MemberData(nameof(Seeds))]
     public void Random_operations_match_the_model(PmemBackendKind backend, int seed)
     {
-        TestEnvironment.Require(backend);
         foreach (string directory in TestEnvironment.Directories)
         {
-            using var path = new TempPath(directory);
+            using var test = new TestFile(backend, directory);
             try
             {
-                Run(backend, seed, path.Path);
+                Run(test, seed);
             }
             catch (Exception error)
             {
@@ -38,17 +37,17 @@ public class ModelTests
         }
     }
 
-    private static void Run(PmemBackendKind backend, int seed, string path)
+    private static void Run(TestFile test, int seed)
     {
         const long MaxLength = 4 << 20;
         var random = new Random(seed);
         var model = new List<byte>(new byte[10_000]);
-        var options = Patterns.Options(backend, model.Count, MaxLength) with
+        var options = test.Options(model.Count, MaxLength) with
         {
             Preallocation = (Preallocation)random.Next(3),
             Prefault = (PrefaultMode)random.Next(4),
         };
-        PmemFile file = PmemFile.Open(path, options);
+        PmemFile file = test.Open(options);
         try
         {
             for (int operation = 0; operation < 2000; operation++)
@@ -94,8 +93,8 @@ public class ModelTests
                 else
                 {
                     file.Dispose();
-                    Assert.Equal(model.ToArray(), File.ReadAllBytes(path));
-                    file = PmemFile.Open(path, options with { Mode = FileMode.Open });
+                    Assert.Equal(model.ToArray(), test.ReadAllBytes());
+                    file = test.Open(options with { Mode = FileMode.Open });
                     Assert.Equal(model.Count, file.Length);
                 }
             }
@@ -104,6 +103,6 @@ public class ModelTests
         {
             file.Dispose();
         }
-        Assert.Equal(model.ToArray(), File.ReadAllBytes(path));
+        Assert.Equal(model.ToArray(), test.ReadAllBytes());
     }
 }

@@ -22,10 +22,10 @@ public sealed unsafe class Libpmem2Tests
     public void MapsAFileWritesThroughItsFunctionPointersAndReadsItBack(string directory)
     {
         RequireLibpmem2();
-        using var path = new TempPath(directory);
+        using var test = new TestFile(PmemBackendKind.Pmdk, directory);
         byte[] pattern = Patterns.Bytes(Length, seed: 4);
 
-        using (SafeFileHandle fd = File.OpenHandle(path.Path, FileMode.CreateNew, FileAccess.ReadWrite))
+        using (SafeFileHandle fd = File.OpenHandle(test.Path, FileMode.CreateNew, FileAccess.ReadWrite))
         {
             RandomAccess.SetLength(fd, Length);
 
@@ -72,15 +72,15 @@ public sealed unsafe class Libpmem2Tests
             }
         }
 
-        Assert.Equal(pattern, File.ReadAllBytes(path.Path));
+        Assert.Equal(pattern, File.ReadAllBytes(test.Path));
     }
 
     [SkippableFact]
     public void MappingWithoutARequiredGranularityIsRefused()
     {
         RequireLibpmem2();
-        using var path = new TempPath(TestEnvironment.Directories[0]);
-        using SafeFileHandle fd = File.OpenHandle(path.Path, FileMode.CreateNew, FileAccess.ReadWrite);
+        using var test = new TestFile(PmemBackendKind.Pmdk);
+        using SafeFileHandle fd = File.OpenHandle(test.Path, FileMode.CreateNew, FileAccess.ReadWrite);
         RandomAccess.SetLength(fd, 4096);
 
         pmem2_config* config = null;

@@ -18,9 +18,8 @@ public sealed unsafe class LibpmemErrorTests
     [SkippableFact]
     public void MissingDirectoryFailsWithEnoent()
     {
-        TestEnvironment.Require(PmemBackendKind.Pmdk);
-        using var directory = new TempPath(TestEnvironment.Directories[0], suffix: ".missing");
-        string path = Path.Combine(directory.Path, "file.pmem");
+        using var test = new TestFile(PmemBackendKind.Pmdk, suffix: ".missing");
+        string path = Path.Combine(test.Path, "file.pmem");
 
         (int errno, string message) = MapFails(path, 4096, PMEM_FILE_CREATE);
 
@@ -34,41 +33,38 @@ public sealed unsafe class LibpmemErrorTests
     [SkippableFact]
     public void ExclusiveCreateOfAnExistingFileFailsWithEexist()
     {
-        TestEnvironment.Require(PmemBackendKind.Pmdk);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
+        using var test = new TestFile(PmemBackendKind.Pmdk);
         byte[] contents = Patterns.Bytes(4096, seed: 3);
-        File.WriteAllBytes(path.Path, contents);
+        File.WriteAllBytes(test.Path, contents);
 
-        (int errno, string message) = MapFails(path.Path, 4096, PMEM_FILE_CREATE | PMEM_FILE_EXCL);
+        (int errno, string message) = MapFails(test.Path, 4096, PMEM_FILE_CREATE | PMEM_FILE_EXCL);
 
         Assert.Equal(Libc.EEXIST, errno);
-        Assert.Contains($"open {path.Path}", message);
+        Assert.Contains($"open {test.Path}", message);
         Assert.Contains(Marshal.GetPInvokeErrorMessage(Libc.EEXIST), message);
-        Assert.Equal(contents, File.ReadAllBytes(path.Path));
+        Assert.Equal(contents, File.ReadAllBytes(test.Path));
     }
 
     [SkippableFact]
     public void CreateWithZeroLengthFailsWithEinval()
     {
-        TestEnvironment.Require(PmemBackendKind.Pmdk);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
+        using var test = new TestFile(PmemBackendKind.Pmdk);
 
-        (int errno, string message) = MapFails(path.Path, 0, PMEM_FILE_CREATE);
+        (int errno, string message) = MapFails(test.Path, 0, PMEM_FILE_CREATE);
 
         Assert.Equal(Libc.EINVAL, errno);
         Assert.Contains("zero 'len'", message);
         Assert.Contains("PMEM_FILE_CREATE", message);
-        Assert.False(File.Exists(path.Path));
+        Assert.False(File.Exists(test.Path));
     }
 
     [SkippableFact]
     public void ALengthWithoutCreateFailsWithEinval()
     {
-        TestEnvironment.Require(PmemBackendKind.Pmdk);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
-        File.WriteAllBytes(path.Path, new byte[4096]);
+        using var test = new TestFile(PmemBackendKind.Pmdk);
+        File.WriteAllBytes(test.Path, new byte[4096]);
 
-        (int errno, string message) = MapFails(path.Path, 4096, 0);
+        (int errno, string message) = MapFails(test.Path, 4096, 0);
 
         Assert.Equal(Libc.EINVAL, errno);
         Assert.Contains("non-zero 'len'", message);

@@ -18,13 +18,12 @@ public sealed unsafe class LibpmemMapFileTests
     [ClassData(typeof(AllDirectories))]
     public void MapsWritesPersistsAndUnmapsAFileItCreates(string directory)
     {
-        TestEnvironment.Require(PmemBackendKind.Pmdk);
-        using var path = new TempPath(directory);
+        using var test = new TestFile(PmemBackendKind.Pmdk, directory);
         byte[] pattern = Patterns.Bytes(Length, seed: 1);
 
         nuint mappedLength;
         int isPmem;
-        byte* address = (byte*)pmem_map_file(path.Path, Length, PMEM_FILE_CREATE, Mode0644, &mappedLength, &isPmem);
+        byte* address = (byte*)pmem_map_file(test.Path, Length, PMEM_FILE_CREATE, Mode0644, &mappedLength, &isPmem);
         Assert.True(address != null, $"pmem_map_file: errno {Marshal.GetLastPInvokeError()}, {NativeText.LibpmemErrorMessage()}");
         try
         {
@@ -53,22 +52,21 @@ public sealed unsafe class LibpmemMapFileTests
             Assert.Equal(0, pmem_unmap(address, mappedLength));
         }
 
-        Assert.Equal(Length, new FileInfo(path.Path).Length);
-        Assert.Equal(pattern, ReadBack(path.Path));
+        Assert.Equal(Length, new FileInfo(test.Path).Length);
+        Assert.Equal(pattern, ReadBack(test.Path));
     }
 
     [SkippableTheory]
     [ClassData(typeof(AllDirectories))]
     public void MapsAWholeExistingFileWhenLengthIsZero(string directory)
     {
-        TestEnvironment.Require(PmemBackendKind.Pmdk);
-        using var path = new TempPath(directory);
+        using var test = new TestFile(PmemBackendKind.Pmdk, directory);
         byte[] pattern = Patterns.Bytes(64 << 10, seed: 2);
-        File.WriteAllBytes(path.Path, pattern);
+        File.WriteAllBytes(test.Path, pattern);
 
         nuint mappedLength;
         int isPmem;
-        byte* address = (byte*)pmem_map_file(path.Path, 0, 0, 0, &mappedLength, &isPmem);
+        byte* address = (byte*)pmem_map_file(test.Path, 0, 0, 0, &mappedLength, &isPmem);
         Assert.True(address != null, $"pmem_map_file: errno {Marshal.GetLastPInvokeError()}, {NativeText.LibpmemErrorMessage()}");
         try
         {
@@ -89,7 +87,7 @@ public sealed unsafe class LibpmemMapFileTests
 
         byte[] expected = (byte[])pattern.Clone();
         expected.AsSpan(0, 4096).Fill(0x5A);
-        Assert.Equal(expected, ReadBack(path.Path));
+        Assert.Equal(expected, ReadBack(test.Path));
     }
 
     private static byte[] ReadBack(string path)

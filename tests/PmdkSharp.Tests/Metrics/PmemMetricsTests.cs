@@ -54,13 +54,12 @@ public class PmemMetricsTests
     }
 
     [SkippableTheory]
-    [ClassData(typeof(AllBackends))]
-    public void Persists_grows_prefaults_and_mapped_bytes_are_measured(PmemBackendKind backend)
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Persists_grows_prefaults_and_mapped_bytes_are_measured(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
+        using var test = new TestFile(backend, directory);
         using var recorder = new Recorder();
-        using var path = new TempPath(TestEnvironment.Directories[0]);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 64 << 10, 16 << 20) with { Prefault = PrefaultMode.PopulateWrite });
+        using var file = test.Open(test.Options(64 << 10, 16 << 20) with { Prefault = PrefaultMode.PopulateWrite });
 
         Assert.True(recorder.Observe("pmdksharp.mapped.bytes") >= 64 << 10);
         Assert.True(recorder.Count("pmdksharp.prefault.duration|PopulateWrite") >= 1);

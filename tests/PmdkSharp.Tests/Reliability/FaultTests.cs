@@ -20,14 +20,13 @@ public class FaultTests
     [ClassData(typeof(BackendsAndDirectories))]
     public void A_file_size_limit_while_growing_is_out_of_space_and_loses_nothing(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
         int faults = 0;
         foreach (Preallocation mode in new[] { Preallocation.Allocate, Preallocation.Sparse, Preallocation.ZeroFill })
         {
-            using var path = new TempPath(directory);
+            using var test = new TestFile(backend, directory);
             // RLIMIT_FSIZE of 4 MiB; SIGXFSZ ignored (inherited through exec) so the kernel's EFBIG reaches the library.
             var run = ChildHost.Run(
-                new[] { "grow-past-limit", path.Path, backend.ToString(), mode.ToString(), (1 << 20).ToString(), (32 << 20).ToString() },
+                new[] { "grow-past-limit", test.Path, backend.ToString(), mode.ToString(), (1 << 20).ToString(), (32 << 20).ToString() },
                 new[] { "bash", "-c", "ulimit -f 4096; trap '' XFSZ; exec \"$0\" \"$@\"" });
             string[] result = ChildHost.ResultFields(run);
             // result, exception, length after, file length after, data intact, grew within the limit, message
@@ -40,6 +39,11 @@ public class FaultTests
         ReliabilityRun.Report(output, $"rlimit-fsize {backend} {directory}", $"faults injected {faults} (EFBIG, one per preallocation mode), all PmemOutOfSpaceException, data intact");
     }
 
+    /// <summary>
+    /// Only meaningful where the signals really interrupt the calls a grow makes: the child's raw
+    /// posix_fallocate loop (the control) must see EINTR, else the retry is not exercised and the
+    /// case is reported as not applicable, with the figures, instead of passing.
+    /// </summary>
     [SkippableTheory]
     [ClassData(typeof(AllBackends))]
     public void Grows_survive_a_storm_of_signals_without_SA_RESTART(PmemBackendKind backend)
@@ -49,33 +53,35 @@ public class FaultTests
         var run = ChildHost.Run(new[] { "eintr-grow", "/dev/shm", backend.ToString(), seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         string[] result = ChildHost.ResultFields(run);
         // result, signals sent, raw fallocate calls, raw EINTR, library grows, library failures
-        Assert.True(result[5] == "0", $"grows failed under signals: {string.Join(' ', result)}\n{run.Stderr}");
-        Assert.True(long.Parse(result[1]) > 100 && long.Parse(result[4]) > 10, string.Join(' ', result));
-        ReliabilityRun.Report(output, $"signals {backend}",
-            $"SIGUSR1 sent {result[1]}, raw posix_fallocate calls {result[2]} of which EINTR {result[3]}, library grows {result[4]}, failures 0");
+        string figures = $"SIGUSR1 sent {result[1]}, raw posix_fallocate calls {result[2]} of which EINTR {result[3]}, library grows {result[4]}, failures {result[5]}";
+        ReliabilityRun.Report(output, $"signals {backend}", figures);
+        Assert.True(result[5] == "0", $"grows failed under signals: {figures}\n{run.Stderr}");
+        Assert.True(long.Parse(result[4]) > 0, $"the library never grew: {figures}");
+        Skip.If(result[3] == "0",
+            $"not applicable here: the raw posix_fallocate loop never returned EINTR ({figures}), so this kernel did not " +
+            "interrupt fallocate on /dev/shm for a handled signal and the library's EINTR retry was not exercised");
     }
 
     [SkippableTheory]
     [ClassData(typeof(BackendsAndDirectories))]
     public void Truncation_by_another_process_is_detected_by_the_next_grow(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(directory);
+        using var test = new TestFile(backend, directory);
         byte[] data = Patterns.Bytes(1 << 20, seed: 62);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, data.Length, 64 << 20));
+        using var file = test.Create(data.Length, 64 << 20);
         file.CopyPersist(0, data);
 
-        Run("truncate", "-s", "262144", path.Path); // another process cuts the file to 256 KiB under our mapping
+        Command.Run("truncate", "-s", "262144", test.Path); // another process cuts the file to 256 KiB under our mapping
 
         // Nothing past 256 KiB is touched from here on: that would be SIGBUS.
         var error = Assert.Throws<IOException>(() => file.Grow(2 << 20));
         Assert.Contains("was truncated to 262144 bytes by someone else while mapped at 1048576 bytes", error.Message);
         Assert.Equal(1 << 20, file.Length);
-        Assert.Equal(262144, new FileInfo(path.Path).Length); // the failed grow did not paper over the hole
+        Assert.Equal(262144, test.LengthOnDisk); // the failed grow did not paper over the hole
         Assert.Equal(data[..262144], file.GetReadOnlySpan(0, 262144).ToArray());
         file.Dispose();
 
-        using var reopened = PmemFile.Open(path.Path, new PmemFileOptions { Mode = FileMode.Open, Backend = backend, MaxLength = 64 << 20 });
+        using var reopened = test.Reopen(maxLength: 64 << 20);
         Assert.Equal(262144, reopened.Length);
         Assert.Equal(data[..262144], reopened.GetReadOnlySpan(0, 262144).ToArray());
         reopened.Grow(1 << 20); // growing again from the new length is fine and zero-fills the lost part
@@ -91,13 +97,12 @@ public class FaultTests
     [InlineData(PmemBackendKind.Pmdk, Preallocation.Allocate)]
     public void Two_processes_map_one_file_and_both_grow_it(PmemBackendKind backend, Preallocation mode)
     {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
+        using var test = new TestFile(backend);
         byte[] head = Patterns.Bytes(1 << 20, seed: 63);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, head.Length, 256 << 20) with { Preallocation = mode });
+        using var file = test.Open(test.Options(head.Length, 256 << 20) with { Preallocation = mode });
         file.CopyPersist(0, head);
 
-        using Process child = Process.Start(ChildHost.StartInfo(new[] { "follow", path.Path, backend.ToString(), mode.ToString() }, redirectInput: true))!;
+        using Process child = Process.Start(ChildHost.StartInfo(new[] { "follow", test.Path, backend.ToString(), mode.ToString() }, redirectInput: true))!;
         try
         {
             Assert.Equal($"ok {1 << 20} {1 << 20}", child.StandardOutput.ReadLine());
@@ -116,7 +121,7 @@ public class FaultTests
             file.CopyPersist(6 << 20, Patterns.Bytes(4096, seed: 64));
             Assert.Equal($"ok {4 << 20} {8 << 20}", Ask($"grow {4 << 20}")); // a smaller grow never shrinks the file
             Ask($"check 0 {1 << 20} 63");
-            Assert.Equal(8 << 20, new FileInfo(path.Path).Length);
+            Assert.Equal(8 << 20, test.LengthOnDisk);
             Assert.Equal(Patterns.Bytes(4096, seed: 64), file.GetReadOnlySpan(6 << 20, 4096).ToArray()); // still mapped, not SIGBUS
 
             // The other process grows past us and writes; our grow to that length must not zero or cut its data.
@@ -147,24 +152,24 @@ public class FaultTests
     [ClassData(typeof(AllBackends))]
     public void A_read_only_file_system_refuses_writable_opens_and_allows_read_only_ones(PmemBackendKind backend)
     {
-        TestEnvironment.Require(backend);
         using SmallTmpfs tmpfs = SmallTmpfs.Mount(sizeMiB: 4);
-        string path = Path.Combine(tmpfs.Directory, "ro.pmem");
+        var test = new TestFile(backend, tmpfs.Directory); // not deleted: the file system goes read-only, then away
         byte[] data = Patterns.Bytes(64 << 10, seed: 67);
-        using (var writer = PmemFile.Open(path, Patterns.Options(backend, data.Length)))
+        using (var writer = test.Create(data.Length))
             writer.CopyPersist(0, data);
-        Run("mount", "-o", "remount,ro", tmpfs.Directory);
+        Command.Run("mount", "-o", "remount,ro", tmpfs.Directory);
 
-        var writable = Assert.Throws<UnauthorizedAccessException>(() => PmemFile.Open(path, new PmemFileOptions { Mode = FileMode.Open, Backend = backend }));
-        Assert.Contains(path, writable.Message);
+        var writable = Assert.Throws<UnauthorizedAccessException>(() => test.Reopen());
+        Assert.Contains(test.Path, writable.Message);
         Assert.Contains("read-only", writable.Message, StringComparison.OrdinalIgnoreCase);
-        var create = Assert.Throws<UnauthorizedAccessException>(() => PmemFile.Open(path + ".new", Patterns.Options(backend, 4096)));
+        var create = Assert.Throws<UnauthorizedAccessException>(() => PmemFile.Open(test.Sibling(".new"), test.Options(4096)));
         Assert.Contains("read-only", create.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.False(File.Exists(path + ".new"));
+        Assert.False(File.Exists(test.Sibling(".new")));
 
-        using var reader = PmemFile.OpenExisting(path, readOnly: true);
+        using var reader = test.Reopen(readOnly: true);
+        Assert.Equal(backend, reader.Backend);
         Assert.Equal(data, reader.GetReadOnlySpan(0, data.Length).ToArray());
-        using var growableReader = PmemFile.Open(path, new PmemFileOptions { Mode = FileMode.Open, ReadOnly = true, MaxLength = 1 << 20, Backend = backend });
+        using var growableReader = test.Reopen(readOnly: true, maxLength: 1 << 20);
         Assert.Equal(data, growableReader.GetReadOnlySpan(0, data.Length).ToArray());
         Assert.Throws<NotSupportedException>(() => growableReader.Grow(128 << 10));
     }
@@ -173,13 +178,12 @@ public class FaultTests
     [ClassData(typeof(BackendsAndDirectories))]
     public void Another_user_without_permission_gets_UnauthorizedAccessException(PmemBackendKind backend, string directory)
     {
-        TestEnvironment.Require(backend);
         Skip.IfNot(TestEnvironment.IsRoot, "switching to another user needs root");
-        using var privatePath = new TempPath(directory);
-        using var publicPath = new TempPath(directory);
-        using (var file = PmemFile.Open(privatePath.Path, Patterns.Options(backend, 8192) with { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        using var privatePath = new TestFile(backend, directory);
+        using var publicPath = new TestFile(backend, directory);
+        using (var file = privatePath.Open(privatePath.Options(8192) with { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
             file.CopyPersist(0, Patterns.Bytes(8192, seed: 68));
-        using (var file = PmemFile.Open(publicPath.Path, Patterns.Options(backend, 8192)))
+        using (var file = publicPath.Create(8192))
             file.CopyPersist(0, Patterns.Bytes(8192, seed: 68));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(privatePath.Path));
 
@@ -200,16 +204,5 @@ public class FaultTests
         Assert.StartsWith("error System.UnauthorizedAccessException ", privateWrite);
         Assert.StartsWith("error System.UnauthorizedAccessException ", publicWrite); // 0644: others may read, not write
         Assert.StartsWith("ok 8192 ", publicRead);
-    }
-
-    private static void Run(string command, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(command) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments)
-            start.ArgumentList.Add(argument);
-        using Process process = Process.Start(start)!;
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)} failed: {error}");
     }
 }

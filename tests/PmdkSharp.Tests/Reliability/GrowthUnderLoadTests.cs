@@ -26,11 +26,9 @@ public class GrowthUnderLoadTests
     [ClassData(typeof(AllBackends))]
     public void Spans_taken_before_any_grow_stay_valid_while_tails_of_4_KiB_to_128_MiB_are_added(PmemBackendKind backend)
     {
-        TestEnvironment.Require(backend);
         double seconds = ReliabilityRun.Long ? 30 : 5;
-        string directory = TestEnvironment.Directories[0];
-        using var path = new TempPath(directory);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, Region, 1L << 40) with { Preallocation = Preallocation.Sparse });
+        using var test = new TestFile(backend);
+        using var file = test.Open(test.Options(Region, 1L << 40) with { Preallocation = Preallocation.Sparse });
         nuint baseAddress = file.BaseAddress;
         using var stop = new CancellationTokenSource();
         using var ready = new CountdownEvent(Workers);
@@ -117,9 +115,9 @@ public class GrowthUnderLoadTests
         Assert.InRange(maxVmas, 1, 3);
         for (int i = 0; i < stamps.Count; i++)
             Assert.Equal(i + 1, file.Read<long>(stamps[i]));
-        Assert.Equal(file.Length, new FileInfo(path.Path).Length);
+        Assert.Equal(file.Length, test.LengthOnDisk);
         Assert.True(grows >= 100, $"only {grows} grows");
-        ReliabilityRun.Report(output, $"growth-under-load {backend} {directory}",
+        ReliabilityRun.Report(output, $"growth-under-load {backend} {test.Directory}",
             $"{clock.Elapsed.TotalSeconds:F1} s, grows {grows} (largest tail {largestTail >> 20} MiB), final length {file.Length >> 30} GiB sparse, " +
             $"worker operations {operations}, stamps checked {stamps.Count}, max VMAs {maxVmas}, base unchanged");
     }
@@ -128,10 +126,9 @@ public class GrowthUnderLoadTests
     [ClassData(typeof(AllBackends))]
     public void A_hundred_thousand_small_grows_keep_the_mapping_at_three_VMAs_at_most(PmemBackendKind backend)
     {
-        TestEnvironment.Require(backend);
         const int Grows = 100_000;
-        using var path = new TempPath(TestEnvironment.Directories[0]);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096, 4096L * (Grows + 1)) with { Preallocation = Preallocation.Sparse });
+        using var test = new TestFile(backend);
+        using var file = test.Open(test.Options(4096, 4096L * (Grows + 1)) with { Preallocation = Preallocation.Sparse });
         nuint start = file.BaseAddress, end = start + (nuint)file.MaxLength;
         int maxVmas = 0;
         var clock = Stopwatch.StartNew();

@@ -36,8 +36,10 @@ public class LeakTests
         Assert.True(iterations >= 1000, summary); // the child runs at least this many however slow the machine; a leak per iteration shows long before
         Assert.True(r[11] == "0", summary);
         Assert.True(fdsAfter <= fdsBefore + 4, summary); // the runtime may open a descriptor or two lazily; one per iteration would be thousands
-        // Each iteration maps 64 KiB-1 MiB: one leaked mapping or reservation per iteration would be gigabytes of VmSize.
-        Assert.True(mapsAfter <= mapsBefore + 16, summary);
+        // Each iteration maps 64 KiB-1 MiB: one leaked mapping or reservation per iteration would be gigabytes of VmSize
+        // and a thousand lines of maps at least. The runtime's own lines grow a little as its GC commits parts of its
+        // reservation (VmSize unchanged): up to 16 on .NET 10, 21-28 measured on .NET 8.
+        Assert.True(mapsAfter <= mapsBefore + 64, summary);
         Assert.True(vmAfter <= vmBefore + (256L << 20), summary);
         Assert.True(rssAfter <= rssBefore + (32L << 20), summary);
         ReliabilityRun.Report(output, $"leaks {backend}", summary);

@@ -45,7 +45,7 @@ public class PmemLogCrashTests
         {
             int waitForAcks = random.Next(8) == 0 ? 0 : random.Next(1, 300);
             long lastAck = CrashDurabilityTests.RunAndKill(
-                new[] { "append-pmemlog", path.Path, backend.ToString(), random.Next().ToString() }, waitForAcks, random);
+                new[] { "append-pmemlog", path.Path, backend.ToString(), random.Next().ToString() }, waitForAcks, random, $"seed {seed}, cycle {cycle}");
             acknowledged = Math.Max(acknowledged, lastAck);
             if (!File.Exists(path.Path))
             {

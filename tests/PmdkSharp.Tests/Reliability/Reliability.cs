@@ -41,16 +41,8 @@ internal static class ChildHost
 {
     public static ProcessStartInfo StartInfo(string[] args, bool redirectInput = false)
     {
-        var start = new ProcessStartInfo(TestHostProcess.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = redirectInput,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(TestHostProcess.HostDllPath);
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
+        ProcessStartInfo start = TestHostProcess.StartInfo(args);
+        start.RedirectStandardInput = redirectInput;
         return start;
     }
 

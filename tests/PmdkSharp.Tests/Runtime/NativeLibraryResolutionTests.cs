@@ -129,8 +129,7 @@ public sealed class NativeLibraryResolutionTests
         string asset = Path.Combine(native, "libpmem.so.1");
         File.Copy(SystemLibpmem, asset); // follows the symlink: a real file, as a package would ship
 
-        JsonElement diagnostics = Diagnostics(new Dictionary<string, string?>(),
-            Path.Combine(app.Path, "PmdkSharp.TestHost.dll"));
+        JsonElement diagnostics = Diagnostics(new Dictionary<string, string?>(), app.Path);
 
         Assert.Equal("Pmdk", diagnostics.GetProperty("Backend").GetString());
         Assert.Equal("Package", diagnostics.GetProperty("LibpmemSource").GetString());
@@ -138,9 +137,9 @@ public sealed class NativeLibraryResolutionTests
         Assert.Contains(asset, diagnostics.GetProperty("Reason").GetString());
     }
 
-    private static JsonElement Diagnostics(Dictionary<string, string?> environment, string? hostDll = null)
+    private static JsonElement Diagnostics(Dictionary<string, string?> environment, string? hostDirectory = null)
     {
-        TestHostProcess.Result result = TestHostProcess.Run(environment, new[] { "diagnostics" }, hostDll);
+        TestHostProcess.Result result = TestHostProcess.Run(environment, new[] { "diagnostics" }, hostDirectory);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result.Json;
     }

@@ -19,11 +19,44 @@ internal static class TestHostProcess
 
     private static readonly Lazy<string> HostDll = new(FindHostDll);
 
-    /// <summary>PmdkSharp.TestHost.dll, for tests that start it themselves (Reliability/ChildHost).</summary>
-    public static string HostDllPath => HostDll.Value;
-
     /// <summary>The directory holding PmdkSharp.TestHost.dll and its dependencies.</summary>
     public static string HostDirectory => Path.GetDirectoryName(HostDll.Value)!;
+
+    /// <summary>
+    /// Whether this process runs on a runtime shipped inside its own directory (the net8.0 build,
+    /// where only .NET 10 is installed): its children must then be started the same way.
+    /// </summary>
+    public static bool SelfContained { get; } = string.Equals(
+        Path.TrimEndingDirectorySeparator(Path.GetDirectoryName(typeof(object).Assembly.Location)!),
+        Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), StringComparison.Ordinal);
+
+    /// <summary>
+    /// A start for the test host in <paramref name="hostDirectory"/> (default: the one built beside
+    /// this assembly), on the runtime this process runs on: its apphost when self-contained, else
+    /// <c>dotnet PmdkSharp.TestHost.dll</c>.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, string? hostDirectory = null)
+    {
+        string directory = hostDirectory ?? HostDirectory;
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (SelfContained)
+        {
+            start.FileName = Path.Combine(directory, "PmdkSharp.TestHost");
+        }
+        else
+        {
+            start.FileName = DotnetHost();
+            start.ArgumentList.Add(Path.Combine(directory, "PmdkSharp.TestHost.dll"));
+        }
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        return start;
+    }
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
@@ -40,18 +73,10 @@ internal static class TestHostProcess
         public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
     }
 
-    /// <summary>Runs <c>dotnet [hostDll] args</c> with <paramref name="environment"/> on top of a cleaned copy of ours.</summary>
-    public static Result Run(IReadOnlyDictionary<string, string?> environment, string[] args, string? hostDll = null)
+    /// <summary>Runs the test host (in <paramref name="hostDirectory"/>) with <paramref name="environment"/> on top of a cleaned copy of ours.</summary>
+    public static Result Run(IReadOnlyDictionary<string, string?> environment, string[] args, string? hostDirectory = null)
     {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(hostDll ?? HostDll.Value);
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
+        ProcessStartInfo start = StartInfo(args, hostDirectory);
         foreach (string name in SteeringVariables)
             start.Environment.Remove(name);
         foreach ((string name, string? value) in environment)
@@ -74,7 +99,7 @@ internal static class TestHostProcess
     }
 
     /// <summary>The dotnet muxer running this test process (the SDK sets DOTNET_HOST_PATH), else dotnet from PATH.</summary>
-    internal static string DotnetHost()
+    private static string DotnetHost()
     {
         string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
@@ -85,24 +110,29 @@ internal static class TestHostProcess
 
     /// <summary>
     /// The test host built beside this assembly: the project references it (without referencing
-    /// its assembly) so any build of the tests builds it too, in the same configuration, at
-    /// tests/PmdkSharp.TestHost/bin/&lt;configuration&gt;/net10.0/.
+    /// its assembly) so any build of the tests builds it too, in the same configuration and target
+    /// framework, at tests/PmdkSharp.TestHost/bin/&lt;configuration&gt;/&lt;framework&gt;/[linux-x64/].
     /// </summary>
     private static string FindHostDll()
     {
         string configuration = typeof(TestHostProcess).Assembly
             .GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        string output = Path.Combine("bin", configuration, TargetFramework, SelfContained ? "linux-x64" : "");
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             string project = Path.Combine(directory.FullName, "tests", "PmdkSharp.TestHost");
             if (!Directory.Exists(project))
                 continue;
-            string dll = Path.Combine(project, "bin", configuration, "net10.0", "PmdkSharp.TestHost.dll");
+            string dll = Path.Combine(project, output, "PmdkSharp.TestHost.dll");
             if (File.Exists(dll))
                 return dll;
             throw new FileNotFoundException(
-                $"PmdkSharp.TestHost is not built for {configuration}: build the solution (./build.sh build) first.", dll);
+                $"PmdkSharp.TestHost is not built for {configuration} {TargetFramework}: build the solution (./build.sh build) first.", dll);
         }
         throw new DirectoryNotFoundException($"No tests/PmdkSharp.TestHost above {AppContext.BaseDirectory}.");
     }
+
+    /// <summary>This assembly's target framework as a folder name (".NETCoreApp,Version=v8.0" is net8.0).</summary>
+    public static string TargetFramework { get; } = "net" + typeof(TestHostProcess).Assembly
+        .GetCustomAttribute<System.Runtime.Versioning.TargetFrameworkAttribute>()!.FrameworkName.Split("Version=v")[1];
 }
