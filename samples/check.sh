@@ -56,7 +56,7 @@ dotnet publish RecordLog/RecordLog.csproj -c Release --packages "$nuget" -o "$wo
   >"$work/recordlog-publish.log" 2>&1 || { cat "$work/recordlog-publish.log" >&2; fail "RecordLog publish failed"; }
 
 data=/dev/shm/pmdksharp-recordlog-$$.bin
-acked=$work/acked            # "sequence payload-file", one line per 201 response
+acked=$work/acked            # "position payload-file", one line per 201 response
 mkdir -p "$work/payloads" "$work/read"
 : >"$acked"
 pid=
@@ -97,15 +97,15 @@ append() { # appends one random record of 1..3000 bytes; acknowledged ones go to
   n=$((n + 1))
   head -c "$size" /dev/urandom >"$file"
   response=$(curl -sf --max-time 10 -X POST --data-binary "@$file" "$address/records") || return 1
-  [[ $response =~ \"sequence\":([0-9]+) ]] || fail "unexpected append response: $response"
+  [[ $response =~ \"position\":([0-9]+) ]] || fail "unexpected append response: $response"
   echo "${BASH_REMATCH[1]} $file" >>"$acked"
 }
 
 verify_all() {
-  local sequence file count=0
-  while read -r sequence file; do
-    curl -sf --max-time 10 -o "$work/read/$sequence" "$address/records/$sequence" || fail "record $sequence is missing"
-    cmp -s "$file" "$work/read/$sequence" || fail "record $sequence differs from what was acknowledged"
+  local position file count=0
+  while read -r position file; do
+    curl -sf --max-time 10 -o "$work/read/$position" "$address/records/$position" || fail "record at $position is missing"
+    cmp -s "$file" "$work/read/$position" || fail "record at $position differs from what was acknowledged"
     count=$((count + 1))
   done <"$acked"
   echo "all $count acknowledged records are back" >&2

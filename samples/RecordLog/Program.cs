@@ -1,7 +1,7 @@
-// RecordLog: an append-only, crash-consistent record log on a PmdkSharp mapping behind a small HTTP API.
-//   POST /records           body = the record's bytes   -> 201 {"sequence":N,...} once the record is durable
-//   GET  /records/{n}       the record's bytes, 404 past the end
-//   GET  /status            commit offset, record count, file length, backend and where libpmem came from
+// RecordLog: an append-only, crash-consistent record log (PmdkSharp's PmemLog) behind a small HTTP API.
+//   POST /records           body = the record's bytes   -> 201 {"position":N,...} once the record is durable
+//   GET  /records/{p}       the bytes of the record at position p, 404 when no record starts there
+//   GET  /status            committed end, record count, file length, backend and where libpmem came from
 //   GET  /metrics           the PmdkSharp meter's instruments (and this service's own), as text
 //   GET  /health            PmdkSharp's health check (backend, pmem, granularity, free space, libpmem's source)
 // Settings (appsettings.json, environment Pmem__Files__records__Path, or --Pmem:Files:records:Path=...):
@@ -31,8 +31,8 @@ builder.Services.AddPmemFile("records", (services, settings) =>
 {
     RecordLogFile log = RecordLogFile.Open(settings.Path, settings.Length, settings.MaxLength ?? settings.Length);
     services.GetRequiredService<ILogger<RecordLogFile>>().LogInformation(
-        "Opened {Path}: {Count} records verified, commit offset {Commit}, {Length} bytes mapped; {Diagnostics}",
-        settings.Path, log.Count, log.CommitOffset, log.FileLength, PmemRuntime.GetDiagnostics());
+        "Opened {Path}: {Count} records verified, committed end {End}, {Length} bytes mapped, created by {CreatedBy}; {Diagnostics}",
+        settings.Path, log.Count, log.Log.End, log.Log.Length, log.Log.CreatedBy, PmemRuntime.GetDiagnostics());
     return log;
 }, log => log.File);
 builder.Services.AddHealthChecks().AddPmem();
@@ -45,13 +45,15 @@ app.MapPost("/records", async (HttpRequest request) =>
 {
     using var body = new MemoryStream();
     await request.Body.CopyToAsync(body);
-    long sequence = log.Append(body.GetBuffer().AsSpan(0, (int)body.Length));
+    if (body.Length == 0)
+        return Results.BadRequest("a record needs at least one byte");
+    long position = log.Append(body.GetBuffer().AsSpan(0, (int)body.Length)).Offset;
     metrics.RecordAppended(body.Length);
-    return Results.Json(new { sequence, commitOffset = log.CommitOffset }, statusCode: StatusCodes.Status201Created);
+    return Results.Json(new { position }, statusCode: StatusCodes.Status201Created);
 });
 
-app.MapGet("/records/{sequence:long}", (long sequence) =>
-    log.Read(sequence) is { } payload ? Results.Bytes(payload, "application/octet-stream") : Results.NotFound());
+app.MapGet("/records/{position:long}", (long position) =>
+    log.Read(position) is { } payload ? Results.Bytes(payload, "application/octet-stream") : Results.NotFound());
 
 app.MapGet("/status", () =>
 {
@@ -59,12 +61,12 @@ app.MapGet("/status", () =>
     return Results.Json(new
     {
         count = log.Count,
-        commitOffset = log.CommitOffset,
-        fileLength = log.FileLength,
-        maxLength = log.File.MaxLength,
-        backend = d.Backend.ToString(),
-        persistentMemory = log.File.IsPersistentMemory,
-        granularity = log.File.Granularity.ToString(),
+        end = log.Log.End.Offset,
+        fileLength = log.Log.Length,
+        maxLength = log.Log.MaxLength,
+        backend = log.Log.Backend.ToString(),
+        persistentMemory = log.Log.IsPersistentMemory,
+        createdBy = log.Log.CreatedBy,
         libpmemSource = d.LibpmemSource.ToString(),
         libpmemPath = d.LibpmemPath,
         reason = d.Reason,

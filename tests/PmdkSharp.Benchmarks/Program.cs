@@ -11,6 +11,8 @@ public static class Program
     /// <summary>A short job (3 warm-ups, 5 iterations, 1 launch) on emulated pmem: a minute or two, not an hour.</summary>
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "log-append")
+            return LogAppendRun.Run(args[1..]); // a Stopwatch run with latency percentiles (LogAppendRun.cs), not BenchmarkDotNet
         IConfig config = DefaultConfig.Instance
             .AddJob(Job.ShortRun.WithIterationCount(5)
                 // libpmem reads this once per process; BenchmarkDotNet runs each benchmark in its own child process.

@@ -28,6 +28,7 @@ public static class Program
         ["lock"] = ("<path> <length> <default|pmdk|managed>", Lock),
         // Reliability suite (tests/PmdkSharp.Tests/Reliability): line-oriented output, see each command.
         ["append-log"] = ("<path> <backend>", Reliability.ReliabilityCommands.AppendLog),
+        ["append-pmemlog"] = ("<path> <backend> <seed>", Reliability.LogCommands.AppendPmemLog),
         ["grow-past-limit"] = ("<path> <backend> <preallocation> <length> <grow-to>", Reliability.ReliabilityCommands.GrowPastLimit),
         ["follow"] = ("<path> <backend> <preallocation>", Reliability.ReliabilityCommands.Follow),
         ["read"] = ("<path> <backend> <readonly|readwrite>", Reliability.ReliabilityCommands.Read),

@@ -52,7 +52,7 @@ public class CrashDurabilityTests
             string at = $"seed {seed}, cycle {cycle}";
             // Mostly kill mid-stream after a few acks; sometimes during start-up or recovery.
             int waitForAcks = random.Next(8) == 0 ? 0 : random.Next(1, 200);
-            long lastAck = RunAndKill(test.Path, backend, waitForAcks, random, at);
+            long lastAck = RunAndKill(new[] { "append-log", test.Path, backend.ToString() }, waitForAcks, random, at);
             if (lastAck == 0)
                 killedBeforeFirstAck++;
             acknowledged = Math.Max(acknowledged, lastAck);
@@ -105,10 +105,10 @@ public class CrashDurabilityTests
         Assert.True(completeTails + tornTails > 0, $"seed {seed}: no kill left an uncommitted record in {cycles} cycles");
     }
 
-    /// <summary>Starts a writer, waits for <paramref name="acks"/> acknowledgements (or a random moment when 0), SIGKILLs it; returns the last acknowledged sequence.</summary>
-    private static long RunAndKill(string path, PmemBackendKind backend, int acks, Random random, string at)
+    /// <summary>Starts a writer (test host command <paramref name="args"/>), waits for <paramref name="acks"/> acknowledgements (or a random moment when 0), SIGKILLs it; returns the last acknowledged sequence.</summary>
+    internal static long RunAndKill(string[] args, int acks, Random random, string at)
     {
-        using Process child = Process.Start(ChildHost.StartInfo(new[] { "append-log", path, backend.ToString() }))!;
+        using Process child = Process.Start(ChildHost.StartInfo(args))!;
         child.ErrorDataReceived += (_, _) => { };
         child.BeginErrorReadLine();
         long lastAck = 0;

@@ -1,0 +1,261 @@
+using System;
+using System.IO;
+using System.Threading;
+
+namespace PmdkSharp.Log;
+
+public sealed partial class PmemLog
+{
+    // Appends in flight, under `gate`: each reservation takes a ticket; when its records are
+    // persisted, its end goes into `finished` at the ticket's slot, and the contiguous prefix of
+    // finished tickets moves `completedEnd`. One thread at a time (`committing`) writes and persists
+    // the tail word up to `completedEnd`, for itself and for every thread whose records it covers.
+    private const int TicketSlots = 1024;
+    private readonly long[] finished = new long[TicketSlots];
+    private long reservedEnd;
+    private long completedEnd;
+    private long nextTicket;
+    private long nextToComplete;
+    private bool committing;
+    private int waiters;
+    private Exception? failure;
+
+    /// <summary>
+    /// Appends one record and returns its position once the record and the tail that covers it are
+    /// durable (two persists: the record, then the tail word).
+    /// </summary>
+    /// <exception cref="ArgumentException">The record is empty or longer than <see cref="MaxRecordLength"/>.</exception>
+    /// <exception cref="PmemLogFullException">The record does not fit below <see cref="MaxLength"/>; nothing was written.</exception>
+    /// <exception cref="NotSupportedException">The log is read-only.</exception>
+    /// <exception cref="PmemOutOfSpaceException">The file system has no room to grow the file; nothing was written.</exception>
+    /// <exception cref="IOException">Persisting failed; the log refuses further appends (reopen it to recover).</exception>
+    public LogPosition Append(ReadOnlySpan<byte> record)
+    {
+        CheckRecord(record.Length, 0);
+        long size = LogLayout.RecordSize(record.Length);
+        (long start, long ticket) = Reserve(size);
+        try
+        {
+            WriteRecord(start, record);
+        }
+        catch (Exception e) when (Fail(e))
+        {
+        }
+        return PersistAndCommit(start, size, ticket);
+    }
+
+    /// <summary>
+    /// Appends several records at once, contiguous and in order, with one persist for all of them
+    /// and one for the tail: either all of them are committed or, after a crash, none. Returns the
+    /// first record's position; <paramref name="positions"/>, when not empty, receives each record's.
+    /// An empty batch appends nothing and returns <see cref="End"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A record is empty or too long, or <paramref name="positions"/> is non-empty and shorter than the batch.</exception>
+    /// <exception cref="PmemLogFullException">The batch does not fit below <see cref="MaxLength"/>; nothing was written.</exception>
+    public LogPosition AppendBatch(ReadOnlySpan<ReadOnlyMemory<byte>> records, Span<LogPosition> positions = default)
+    {
+        if (!positions.IsEmpty && positions.Length < records.Length)
+            throw new ArgumentException($"positions has room for {positions.Length} positions; the batch has {records.Length} records.", nameof(positions));
+        if (records.IsEmpty)
+        {
+            ThrowIfNotWritable();
+            return End;
+        }
+        long size = 0;
+        for (int i = 0; i < records.Length; i++)
+        {
+            CheckRecord(records[i].Length, i);
+            size += LogLayout.RecordSize(records[i].Length);
+        }
+        (long start, long ticket) = Reserve(size);
+        try
+        {
+            long at = start;
+            for (int i = 0; i < records.Length; i++)
+            {
+                if (!positions.IsEmpty)
+                    positions[i] = new LogPosition(at);
+                WriteRecord(at, records[i].Span);
+                at += LogLayout.RecordSize(records[i].Length);
+            }
+        }
+        catch (Exception e) when (Fail(e))
+        {
+        }
+        // The batch is one contiguous range: one flush of it and one drain (one msync off pmem).
+        return PersistAndCommit(start, size, ticket);
+    }
+
+    /// <summary>Persists the reserved range [start, start + size), then commits the tail over it.</summary>
+    private LogPosition PersistAndCommit(long start, long size, long ticket)
+    {
+        try
+        {
+            file.Persist(start, size);
+        }
+        catch (Exception e) when (Fail(e))
+        {
+        }
+        Commit(ticket, start + size);
+        return new LogPosition(start);
+    }
+
+    private void CheckRecord(int length, int index)
+    {
+        ThrowIfNotWritable();
+        if (length == 0)
+            throw new ArgumentException($"Record {index} is empty; a log record must have at least one byte.", "record");
+        if (length > options.MaxRecordLength)
+            throw new ArgumentException($"Record {index} has {length} bytes, more than MaxRecordLength ({options.MaxRecordLength}).", "record");
+    }
+
+    /// <summary>Writes a record's header, payload and zero padding at <paramref name="start"/> (stores only; the caller persists).</summary>
+    private void WriteRecord(long start, ReadOnlySpan<byte> payload)
+    {
+        int size = (int)LogLayout.RecordSize(payload.Length);
+        Span<byte> target = file.GetSpan(start, size);
+        LogLayout.WriteRecordHeader(target, start, payload);
+        payload.CopyTo(target[LogLayout.RecordHeaderSize..]);
+        target[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
+    }
+
+    /// <summary>Takes [reservedEnd, reservedEnd + size) and a ticket, growing the file first when needed.</summary>
+    private (long Start, long Ticket) Reserve(long size)
+    {
+        lock (gate)
+        {
+            ThrowIfFailed();
+            while (nextTicket - nextToComplete >= TicketSlots)
+            {
+                WaitForChange();
+                ThrowIfFailed();
+            }
+            long start = reservedEnd;
+            long end = start + size;
+            if (end > file.Length)
+                GrowFor(end);
+            reservedEnd = end;
+            return (start, nextTicket++);
+        }
+    }
+
+    /// <summary>Grows the file (doubling, at most 256 MiB at a time, within MaxLength) so that <paramref name="end"/> fits.</summary>
+    private void GrowFor(long end)
+    {
+        long max = file.MaxLength;
+        if (end > max)
+            throw new PmemLogFullException(
+                $"The log '{Path}' is full: {end - reservedEnd} more bytes at {reservedEnd} would reach {end}, past its MaxLength of {max} bytes " +
+                $"({max - reservedEnd} bytes left). Truncate it, or reopen it with a larger MaxLength.");
+        long length = file.Length;
+        long target = Math.Max(end, length + Math.Min(length, 256L << 20));
+        target = Math.Min((target + LogLayout.HeaderSize - 1) & ~(long)(LogLayout.HeaderSize - 1), max);
+        file.Grow(target);
+    }
+
+    /// <summary>
+    /// Marks the records of <paramref name="ticket"/> persisted and returns once the tail covering
+    /// <paramref name="end"/> is durable, committing it (and whatever precedes it) if nobody else is.
+    /// </summary>
+    private void Commit(long ticket, long end)
+    {
+        Monitor.Enter(gate);
+        try
+        {
+            finished[ticket & (TicketSlots - 1)] = end;
+            bool advanced = false;
+            while (finished[nextToComplete & (TicketSlots - 1)] is var done && done != 0)
+            {
+                finished[nextToComplete & (TicketSlots - 1)] = 0;
+                completedEnd = done;
+                nextToComplete++;
+                advanced = true;
+            }
+            if (advanced)
+                WakeWaiters();
+            while (Volatile.Read(ref committedEnd) < end)
+            {
+                ThrowIfFailed();
+                if (committing || completedEnd < end)
+                {
+                    WaitForChange(); // an earlier append is still persisting, or another thread is committing
+                    continue;
+                }
+                committing = true;
+                long target = completedEnd;
+                Monitor.Exit(gate);
+                try
+                {
+                    WriteTail(target);
+                }
+                catch (Exception e)
+                {
+                    Monitor.Enter(gate);
+                    committing = false;
+                    failure ??= e;
+                    WakeWaiters();
+                    throw;
+                }
+                Monitor.Enter(gate);
+                committing = false;
+                Volatile.Write(ref committedEnd, target);
+                WakeWaiters();
+            }
+        }
+        finally
+        {
+            Monitor.Exit(gate);
+        }
+    }
+
+    /// <summary>The commit point: one aligned 8-byte store of the tail, then its persist.</summary>
+    private void WriteTail(long tail)
+    {
+        Volatile.Write(ref file.AsRef<long>(LogLayout.TailOffset), tail);
+        file.Persist(LogLayout.TailOffset, sizeof(long));
+    }
+
+    /// <summary>Waits (holding `gate`) until another thread changes the append state.</summary>
+    private void WaitForChange()
+    {
+        waiters++;
+        try
+        {
+            Monitor.Wait(gate);
+        }
+        finally
+        {
+            waiters--;
+        }
+    }
+
+    /// <summary>Wakes the threads in <see cref="WaitForChange"/> (holding `gate`); a lone appender skips the pulse.</summary>
+    private void WakeWaiters()
+    {
+        if (waiters > 0)
+            Monitor.PulseAll(gate);
+    }
+
+    /// <summary>
+    /// A reservation that failed to be written or persisted leaves a hole below later ones: no later
+    /// append may commit past it. Used as an exception filter: records the failure, returns false so
+    /// the exception goes on to the caller unchanged.
+    /// </summary>
+    private bool Fail(Exception e)
+    {
+        lock (gate)
+        {
+            failure ??= e;
+            WakeWaiters();
+        }
+        return false;
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (failure is not null)
+            throw new IOException(
+                $"The log '{Path}' refuses appends: an earlier append failed to persist ({failure.GetType().Name}: {failure.Message}). " +
+                "Records committed before it are intact; dispose and reopen the log.", failure);
+    }
+}
