@@ -28,7 +28,7 @@ public sealed class RecordLogFile : IDisposable
     public PmemLog Log => log;
 
     /// <summary>The log's mapping, for the host (persist at stop, health check).</summary>
-    public PmemFile File => log.File;
+    public PmemFile File => log.Mapping;
 
     public long Count => Interlocked.Read(ref count);
 

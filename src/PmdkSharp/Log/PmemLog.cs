@@ -57,7 +57,7 @@ public sealed partial class PmemLog : IDisposable
     /// The mapping the log lives in, for diagnostics and host integration (its backend, length, a
     /// final Persist). Writing into it bypasses the log: records changed that way fail their checksums.
     /// </summary>
-    public PmemFile File => file;
+    public PmemFile Mapping => file;
 
     /// <summary>The log file's path.</summary>
     public string Path => file.Path;
