@@ -8,7 +8,7 @@
 #   demo         the main job: pmemsharp info + bench --quick
 #   bench        BenchmarkDotNet micro-benchmarks
 #   bench-smoke  pmemsharp bench at a tiny size (CI; no timing assertions)
-#   test-dax     the suite inside a qemu VM on a real DAX file system
+#   test-dax     DAX suites in a qemu VM with an emulated NVDIMM (ADR, eADR) and power-cut cycles
 #   pack         the PmdkSharp and PmdkSharp.Native.linux-x64 packages (.nupkg, .snupkg) into .build/packages/
 #   sample-check pack, then the AOT smoke app (no system libpmem) and the RecordLog service (restart, every record back)
 #   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
@@ -129,14 +129,21 @@ bench() {
   dotnet run -c Release --project tests/PmdkSharp.Benchmarks --no-restore -- --artifacts "$OUT/benchmarkdotnet" "$@"
 }
 
-# In a qemu VM with a real DAX mount (tests/dax/): first how each backend maps a file on DAX and on
-# plain ext4 (MAP_SYNC, is_pmem without forcing), then the DAX tests and every test that takes a directory.
+# In a qemu VM with an emulated NVDIMM (tests/dax/), one VM at a time:
+#   1. ADR (persistence domain memory_controller): how each backend maps a file on DAX and on plain
+#      ext4, then the DAX tests (fsdax, devdax, failing disk) and every test that takes a directory;
+#   2. eADR (cpu_cache): the DAX tests again (granularity Byte, auto-flush);
+#   3. power cuts (tests/dax/power-cut.sh): qemu SIGKILLed PMDKSHARP_POWER_CUTS times (default 3).
+# Every part writes a TRX into .build/test-results/dax; the timings go to stderr.
 test_dax() {
   deps
   build
-  local results="$OUT/test-results/dax" status=0
+  local results="$OUT/test-results/dax" status=0 part=0 t0=$SECONDS t1 t2
+  local host="$ROOT/tests/PmdkSharp.TestHost/bin/$CONFIG/net10.0/PmdkSharp.TestHost.dll"
+  local tests="$ROOT/tests/PmdkSharp.Tests/bin/$CONFIG/net10.0/PmdkSharp.Tests.dll"
   rm -rf "$results"; mkdir -p "$results"
-  PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh bash -c '
+  log "test-dax 1/3: ADR, DAX tests and every test that takes a directory"
+  PMDKSHARP_VM_PERSISTENCE=adr PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh bash -c '
     host=$1 tests=$2 results=$3
     for dir in "$PMDKSHARP_DAX_DIR" "$PMDKSHARP_NODAX_DIR"; do
       for backend in pmdk managed; do
@@ -145,10 +152,18 @@ test_dax() {
       done
     done
     exec dotnet test "$tests" --filter "Category=Dax|DisplayName~/mnt/" \
-      --logger "trx;LogFileName=dax.trx" --results-directory "$results"' test-dax \
-    "$ROOT/tests/PmdkSharp.TestHost/bin/$CONFIG/net10.0/PmdkSharp.TestHost.dll" \
-    "$ROOT/tests/PmdkSharp.Tests/bin/$CONFIG/net10.0/PmdkSharp.Tests.dll" "$results" || status=$?
-  if ((status != 0)); then echo "test-dax: exited with $status" >>"$OUT/test-results/exit-codes"; fi
+      --logger "trx;LogFileName=dax-adr.trx" --results-directory "$results"' test-dax "$host" "$tests" "$results" || part=$?
+  if ((part != 0)); then echo "test-dax (ADR): exited with $part" >>"$OUT/test-results/exit-codes"; status=$part; part=0; fi
+  t1=$SECONDS
+  log "test-dax 2/3: eADR, DAX tests"
+  PMDKSHARP_VM_PERSISTENCE=eadr PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh \
+    dotnet test "$tests" --filter "Category=Dax" --logger "trx;LogFileName=dax-eadr.trx" --results-directory "$results" || part=$?
+  if ((part != 0)); then echo "test-dax (eADR): exited with $part" >>"$OUT/test-results/exit-codes"; status=$part; part=0; fi
+  t2=$SECONDS
+  log "test-dax 3/3: power cuts"
+  PMDKSHARP_CONFIG=$CONFIG tests/dax/power-cut.sh --cycles "${PMDKSHARP_POWER_CUTS:-3}" --out "$results/power-cut" || part=$?
+  if ((part != 0)); then echo "test-dax (power cuts): exited with $part" >>"$OUT/test-results/exit-codes"; status=$part; fi
+  echo "test-dax timings: ADR $((t1 - t0)) s, eADR $((t2 - t1)) s, power cuts $((SECONDS - t2)) s, total $((SECONDS - t0)) s" >&2
   tests/summarize-trx.sh "$results"
   return $status
 }
