@@ -773,9 +773,9 @@ public static unsafe class BindingGenerator
                 {
                     string fieldName = Clang.ToManaged(Clang.clang_getCursorSpelling(field));
                     CXType fieldType = Clang.clang_getCursorType(field);
-                    if (Clang.clang_Cursor_isBitField(field) != 0 || fieldType.Kind is CXTypeKind.ConstantArray or CXTypeKind.IncompleteArray)
+                    if (Clang.clang_Cursor_isBitField(field) != 0 || fieldType.Kind is CXTypeKind.IncompleteArray)
                     {
-                        throw new GeneratorException($"struct {name}: field {fieldName} (bit field or array) is not supported");
+                        throw new GeneratorException($"struct {name}: field {fieldName} (bit field or flexible array) is not supported");
                     }
 
                     if (!first)
@@ -785,6 +785,16 @@ public static unsafe class BindingGenerator
 
                     first = false;
                     text.Append("    /// <summary><c>").Append(Xml(JoinDeclarator(Spell(fieldType), fieldName))).Append("</c></summary>\n");
+                    if (fieldType.Kind == CXTypeKind.ConstantArray)
+                    {
+                        // Integer arrays (reserved or spare words in kernel structs) become fixed buffers: same size, same layout.
+                        string element = IntegerBuiltin(Clang.clang_getCanonicalType(Clang.clang_getArrayElementType(fieldType)).Kind)
+                            ?? throw new GeneratorException($"struct {name}: field {fieldName} (array of non-integers) is not supported");
+                        text.Append("    public fixed ").Append(element).Append(' ').Append(Identifier(fieldName))
+                            .Append('[').Append(Clang.clang_getArraySize(fieldType)).Append("];\n");
+                        continue;
+                    }
+
                     text.Append("    public ").Append(MapType(fieldType, TypeUse.Other, out _)).Append(' ').Append(Identifier(fieldName)).Append(";\n");
                 }
 
