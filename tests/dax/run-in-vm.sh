@@ -39,7 +39,7 @@
 #   PMDKSHARP_VM_NODAX_IMAGE   non-DAX disk image to keep across runs (made if missing)
 #   PMDKSHARP_VM_NODAX_OPTS    extra ext4 mount options for /mnt/nodax
 #   PMDKSHARP_VM_SYSCTL        "name=value ..." written to /proc/sys before the command
-#   PMDKSHARP_VM_DM_SIZE       size of the device-mapper scratch disk (default 256M)
+#   PMDKSHARP_VM_DM_SIZE       size of the device-mapper scratch disk (default 64M)
 #   PMDKSHARP_VM_SMP           vCPUs (default 2)
 #   PMDKSHARP_VM_KERNEL_PKG    kernel package (default: what linux-image-amd64 depends on)
 #   PMDKSHARP_VM_ENV           extra host variable names to pass into the VM
@@ -58,7 +58,7 @@ persistence=${PMDKSHARP_VM_PERSISTENCE:-adr}
 nvdimm_size=${PMDKSHARP_VM_NVDIMM_SIZE:-1G}
 devdax_size=${PMDKSHARP_VM_DEVDAX_SIZE:-256M}
 nodax_size=${PMDKSHARP_VM_NODAX_SIZE:-1G}
-dm_size=${PMDKSHARP_VM_DM_SIZE:-256M}
+dm_size=${PMDKSHARP_VM_DM_SIZE:-64M}
 smp=${PMDKSHARP_VM_SMP:-2}
 verbose=${PMDKSHARP_VM_VERBOSE:-0}
 # Modules the guest needs, in any order (dependencies are resolved at build time).
