@@ -99,7 +99,7 @@ build_tool() {
   dotnet build src/PmdkSharp.Cli -c "$CONFIG" --no-restore --nologo -v q -clp:ErrorsOnly
   log "gcc native/bench/copy_persist.c"
   mkdir -p "$OUT/native"
-  gcc -O2 -Wall -Wextra -Werror -o "$NATIVE_BENCH" native/bench/copy_persist.c -lpmem
+  gcc -O2 -Wall -Wextra -Werror -o "$NATIVE_BENCH" native/bench/copy_persist.c -lpmem -lpthread
 }
 
 demo() {

@@ -59,20 +59,20 @@ internal static class InfoCommand
     private static Table ProbeTable(string dir)
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(dir)}[/]")
-            .AddColumn("mapping").AddColumn("MAP_SYNC").AddColumn("pmem").AddColumn("granularity").AddColumn("note");
+            .AddColumn("mapping").AddColumn("MAP_SYNC").AddColumn("pmem").AddColumn("persist").AddColumn("granularity").AddColumn("note");
         MountInfo? mount = Directory.Exists(dir) ? Sys.MountOf(dir) : null;
         if (mount is null)
         {
-            table.AddRow("-", "-", "-", "-", "directory not found");
+            table.AddRow("-", "-", "-", "-", "-", "directory not found");
             return table;
         }
         table.Caption(Markup.Escape($"{mount.Type} on {mount.MountPoint} ({mount.Device}), dax: {mount.DaxOption ?? "no"}, options {mount.Options}"));
         foreach (ProbeResult r in Probe(dir))
-            table.AddRow(Markup.Escape(r.Mapping), r.MapSync, r.Pmem, r.Granularity, Markup.Escape(r.Note));
+            table.AddRow(Markup.Escape(r.Mapping), r.MapSync, r.Pmem, r.Persist, r.Granularity, Markup.Escape(r.Note));
         return table;
     }
 
-    internal sealed record ProbeResult(string Mapping, string MapSync, string Pmem, string Granularity, string Note);
+    internal sealed record ProbeResult(string Mapping, string MapSync, string Pmem, string Persist, string Granularity, string Note);
 
     /// <summary>Maps a small file in <paramref name="dir"/> on both backends, fixed-size and growable.</summary>
     internal static List<ProbeResult> Probe(string dir)
@@ -94,15 +94,12 @@ internal static class InfoCommand
                         MaxLength = growable ? 2 * length : null,
                         Backend = backend,
                     });
-                    string note = backend == PmemBackendKind.Pmdk && !growable
-                        ? "pmem_map_file (is_pmem from libpmem)"
-                        : "PmdkSharp engine (MAP_SYNC tried first)";
                     results.Add(new ProbeResult(name, pmem.UsesMapSync ? "yes" : "no", pmem.IsPersistentMemory ? "yes" : "no",
-                        pmem.Granularity.ToString(), note));
+                        pmem.PersistMethod.ToString(), pmem.Granularity.ToString(), pmem.Mapping.Method));
                 }
                 catch (Exception e) when (e is PmemBackendUnavailableException or IOException or UnauthorizedAccessException)
                 {
-                    results.Add(new ProbeResult(name, "-", "-", "-", e.Message));
+                    results.Add(new ProbeResult(name, "-", "-", "-", "-", e.Message));
                 }
                 finally
                 {

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using PmdkSharp.Lifetime;
 
 namespace PmdkSharp;
 
@@ -10,9 +11,10 @@ public sealed unsafe partial class PmemFile
     /// <exception cref="NotSupportedException">The mapping is read-only.</exception>
     public Span<byte> GetSpan(long offset, int length)
     {
-        ThrowIfWritableDisposed();
+        ThrowIfDisposed();
+        ThrowIfReadOnly();
         CheckRange(offset, length);
-        return new Span<byte>(mapping.Base + offset, length);
+        return new Span<byte>(baseAddress + offset, length);
     }
 
     /// <summary>A read-only window of the mapping. It stays valid across grows, not after dispose.</summary>
@@ -20,13 +22,17 @@ public sealed unsafe partial class PmemFile
     {
         ThrowIfDisposed();
         CheckRange(offset, length);
-        return new ReadOnlySpan<byte>(mapping.Base + offset, length);
+        return new ReadOnlySpan<byte>(baseAddress + offset, length);
     }
 
-    /// <summary>A window as <see cref="Memory{T}"/>; pinning it keeps the mapping alive even through dispose.</summary>
+    /// <summary>
+    /// A window as <see cref="Memory{T}"/>. Pinning it keeps the mapping alive even through
+    /// dispose; its <see cref="Memory{T}.Span"/> throws <see cref="ObjectDisposedException"/> after dispose.
+    /// </summary>
     public Memory<byte> GetMemory(long offset, int length)
     {
-        ThrowIfWritableDisposed();
+        ThrowIfDisposed();
+        ThrowIfReadOnly();
         CheckRange(offset, length);
         return new PmemMemoryManager(this, offset, length).Memory;
     }
@@ -40,42 +46,52 @@ public sealed unsafe partial class PmemFile
     }
 
     /// <summary>Copies bytes into the mapping (not yet durable: follow with <see cref="Persist(long, long)"/>).</summary>
-    public void Write(long offset, ReadOnlySpan<byte> source) => source.CopyTo(GetSpan(offset, source.Length));
+    public void Write(long offset, ReadOnlySpan<byte> source)
+    {
+        using LeaseGate.Lease lease = Enter();
+        ThrowIfReadOnly();
+        CheckRange(offset, source.Length);
+        source.CopyTo(new Span<byte>(baseAddress + offset, source.Length));
+    }
 
     /// <summary>Copies bytes out of the mapping.</summary>
-    public void Read(long offset, Span<byte> destination) => GetReadOnlySpan(offset, destination.Length).CopyTo(destination);
+    public void Read(long offset, Span<byte> destination)
+    {
+        using LeaseGate.Lease lease = Enter();
+        CheckRange(offset, destination.Length);
+        new ReadOnlySpan<byte>(baseAddress + offset, destination.Length).CopyTo(destination);
+    }
 
     /// <summary>
     /// A reference to a <typeparamref name="T"/> stored at <paramref name="offset"/>, which must be
-    /// aligned to the type's natural alignment (so that atomic and torn-free access work).
+    /// aligned to the type's natural alignment (so that atomic and torn-free access work). Like a
+    /// span, the reference is a window: do not use it after dispose.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value would reach past <see cref="Length"/>.</exception>
     /// <exception cref="ArgumentException">The offset is misaligned for <typeparamref name="T"/>.</exception>
     public ref T AsRef<T>(long offset) where T : unmanaged
     {
-        ThrowIfWritableDisposed();
+        ThrowIfDisposed();
+        ThrowIfReadOnly();
         CheckRange(offset, sizeof(T));
-        int alignment = NaturalAlignment<T>();
-        if (((nuint)(mapping.Base + offset) & (nuint)(alignment - 1)) != 0)
-            throw new ArgumentException(
-                $"Offset {offset} is not aligned to {alignment} bytes, the alignment of {typeof(T).Name}.", nameof(offset));
-        return ref Unsafe.AsRef<T>(mapping.Base + offset);
+        return ref AlignedRef<T>(baseAddress, offset);
     }
 
     /// <summary>Reads a <typeparamref name="T"/> at any offset (no alignment needed).</summary>
     public T Read<T>(long offset) where T : unmanaged
     {
-        ThrowIfDisposed();
+        using LeaseGate.Lease lease = Enter();
         CheckRange(offset, sizeof(T));
-        return Unsafe.ReadUnaligned<T>(mapping.Base + offset);
+        return Unsafe.ReadUnaligned<T>(baseAddress + offset);
     }
 
     /// <summary>Writes a <typeparamref name="T"/> at any offset (not yet durable).</summary>
     public void Write<T>(long offset, in T value) where T : unmanaged
     {
-        ThrowIfWritableDisposed();
+        using LeaseGate.Lease lease = Enter();
+        ThrowIfReadOnly();
         CheckRange(offset, sizeof(T));
-        Unsafe.WriteUnaligned(mapping.Base + offset, value);
+        Unsafe.WriteUnaligned(baseAddress + offset, value);
     }
 
     /// <summary>
@@ -89,25 +105,30 @@ public sealed unsafe partial class PmemFile
         return new PmemStream(this, growOnWrite);
     }
 
-    /// <summary>The largest power of two dividing the size, capped at 8: the alignment the runtime gives such a field.</summary>
-    private static int NaturalAlignment<T>() where T : unmanaged
+    /// <summary>The reference at <paramref name="offset"/>, after checking the natural alignment of <typeparamref name="T"/>.</summary>
+    internal static ref T AlignedRef<T>(byte* baseAddress, long offset) where T : unmanaged
     {
-        int size = sizeof(T);
-        return Math.Min(size & -size, 8);
+        // The largest power of two dividing the size, capped at 8: the alignment the runtime gives such a field.
+        int alignment = Math.Min(sizeof(T) & -sizeof(T), 8);
+        if (((nuint)(baseAddress + offset) & (nuint)(alignment - 1)) != 0)
+            throw new ArgumentException(
+                $"Offset {offset} is not aligned to {alignment} bytes, the alignment of {typeof(T).Name}.", nameof(offset));
+        return ref Unsafe.AsRef<T>(baseAddress + offset);
     }
 
     internal Span<byte> UncheckedSpan(long offset, int length)
     {
         ThrowIfDisposed();
-        return new Span<byte>(mapping.Base + offset, length);
+        return new Span<byte>(baseAddress + offset, length);
     }
 
+    /// <summary>Adds a reference on the mapping for a Memory pin: it stays mapped until <see cref="UnpinForManager"/>.</summary>
     internal void* PinForManager()
     {
-        ThrowIfDisposed();
+        using LeaseGate.Lease lease = Enter();
         bool added = false;
         mapping.Handle.DangerousAddRef(ref added);
-        return mapping.Base;
+        return baseAddress;
     }
 
     internal void UnpinForManager() => mapping.Handle.DangerousRelease();

@@ -1,6 +1,10 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
+using System.Runtime.CompilerServices;
 using PmdkSharp.Backends;
+using PmdkSharp.Durability;
+using PmdkSharp.Lifetime;
 using PmdkSharp.Mapping;
 
 namespace PmdkSharp;
@@ -11,23 +15,36 @@ namespace PmdkSharp;
 /// its base address while it grows, so spans and references taken earlier stay valid.
 /// </summary>
 /// <remarks>
-/// Any number of threads may read, write and persist while one grows; concurrent grows are
-/// serialized. After <see cref="Dispose"/> every member throws <see cref="ObjectDisposedException"/>;
-/// the memory is unmapped once the last pinned <see cref="Memory{T}"/> is released. Spans are
-/// windows onto the mapping and must not be used after it is disposed.
+/// <para>Any number of threads may read, write and persist while one grows; concurrent grows are
+/// serialized.</para>
+/// <para>The lifetime contract: every member that touches the mapping either completes or throws
+/// <see cref="ObjectDisposedException"/> when another thread disposes the file meanwhile; none
+/// crashes. <see cref="Dispose"/> never waits: an operation in flight, or an open
+/// <see cref="PmemAccessScope"/>, keeps the memory mapped and the file open until it ends, and the
+/// last one to leave unmaps and closes. Spans, <c>ref</c> returns and pointers from a pinned
+/// <see cref="Memory{T}"/> are windows onto the mapping, like those of a <see cref="System.Runtime.InteropServices.SafeBuffer"/>:
+/// the caller must not use them after <see cref="Dispose"/>. A pin (<see cref="System.Buffers.MemoryHandle"/>)
+/// keeps the memory mapped until it is released, even past Dispose; <see cref="Memory{T}.Span"/>
+/// throws <see cref="ObjectDisposedException"/> once the file is disposed.</para>
 /// </remarks>
 public sealed unsafe partial class PmemFile : IDisposable
 {
     private readonly FileMapping mapping;
-    private readonly IPmemBackend backend;
-    private volatile bool disposed;
+    private readonly DurabilityStrategy strategy;
+    private readonly LeaseGate gate;
+    private readonly byte* baseAddress;
+    private readonly bool readOnly;
 
-    private PmemFile(string path, PmemFileOptions options, FileMapping mapping, IPmemBackend backend)
+    private PmemFile(string path, PmemFileOptions options, FileMapping mapping, PmemBackendKind backend, DurabilityStrategy strategy)
     {
         Path = path;
         Options = options;
+        Backend = backend;
         this.mapping = mapping;
-        this.backend = backend;
+        this.strategy = strategy;
+        baseAddress = mapping.Base;
+        readOnly = options.ReadOnly;
+        gate = new LeaseGate(mapping.Release);
     }
 
     /// <summary>Opens or creates <paramref name="path"/> and maps it.</summary>
@@ -46,8 +63,12 @@ public sealed unsafe partial class PmemFile : IDisposable
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("PmdkSharp maps files with Linux's mmap, madvise and msync; it runs on Linux only.");
         OptionsValidator.Validate(path, options);
-        IPmemBackend backend = BackendSelector.For(options.Backend);
-        return new PmemFile(path, options, FileMapping.Open(path, options, backend), backend);
+        PmemBackendKind backend = BackendSelector.For(options.Backend);
+        FileMapping mapping = FileMapping.Open(path, options, backend);
+        DurabilityStrategy strategy = DurabilityStrategies.For(backend, mapping, path);
+        if (options.StrategyDecorator is { } decorate)
+            strategy = decorate(strategy);
+        return new PmemFile(path, options, mapping, backend, strategy);
     }
 
     /// <summary>Opens an existing file and maps its whole current length.</summary>
@@ -81,14 +102,24 @@ public sealed unsafe partial class PmemFile : IDisposable
     }
 
     /// <summary>True when opened read-only.</summary>
-    public bool IsReadOnly => Options.ReadOnly;
+    public bool IsReadOnly => readOnly;
 
-    /// <summary>Which backend carries out this mapping's persistence.</summary>
-    public PmemBackendKind Backend => backend.Kind;
+    /// <summary>Which backend mapped this file: <see cref="PmemBackendKind.Pmdk"/> or <see cref="PmemBackendKind.Managed"/>.</summary>
+    public PmemBackendKind Backend { get; }
+
+    /// <summary>How this mapping makes stores durable, chosen when it was opened.</summary>
+    public PersistMethod PersistMethod
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return strategy.Method;
+        }
+    }
 
     /// <summary>
     /// True when the mapping is persistent memory: a MAP_SYNC (DAX) mapping, device DAX, or
-    /// PMEM_IS_PMEM_FORCE=1. Otherwise persisting goes through msync.
+    /// PMEM_IS_PMEM_FORCE=1.
     /// </summary>
     public bool IsPersistentMemory
     {
@@ -109,15 +140,13 @@ public sealed unsafe partial class PmemFile : IDisposable
         }
     }
 
-    /// <summary>What a store needs to become durable, and so what <see cref="Persist(long, long)"/> costs.</summary>
+    /// <summary>What a store needs to become durable with this mapping's <see cref="PersistMethod"/>, and so what <see cref="Persist(long, long)"/> costs.</summary>
     public StoreGranularity Granularity
     {
         get
         {
             ThrowIfDisposed();
-            if (!mapping.IsPmem)
-                return StoreGranularity.Page;
-            return backend.HasAutoFlush ? StoreGranularity.Byte : StoreGranularity.CacheLine;
+            return strategy.Granularity;
         }
     }
 
@@ -130,20 +159,25 @@ public sealed unsafe partial class PmemFile : IDisposable
         get
         {
             ThrowIfDisposed();
-            nuint start = (nuint)mapping.Base;
+            nuint start = (nuint)baseAddress;
             return ProcMaps.HugePageBytes(start, start + (nuint)mapping.MaxLength);
         }
     }
 
     /// <summary>The base address, which never changes for the life of the mapping (for diagnostics and tests).</summary>
-    internal nuint BaseAddress => (nuint)mapping.Base;
+    internal nuint BaseAddress => (nuint)baseAddress;
 
     internal FileMapping Mapping => mapping;
 
+    internal DurabilityStrategy Strategy => strategy;
+
+    /// <summary>True once <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => gate.IsClosing;
+
     /// <summary>
-    /// Grows the file and the mapping to <paramref name="newLength"/> bytes, mapping only the new
-    /// tail. The base address is unchanged and earlier spans stay valid. Growing to the current
-    /// length does nothing.
+    /// Grows the file to <paramref name="newLength"/> bytes. The whole reserved range was mapped at
+    /// open, so growing only extends the file: the base address is unchanged and earlier spans stay
+    /// valid. Growing to the current length does nothing.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Smaller than <see cref="Length"/> (growing never shrinks) or larger than <see cref="MaxLength"/>.</exception>
     /// <exception cref="NotSupportedException">The mapping is read-only.</exception>
@@ -151,7 +185,8 @@ public sealed unsafe partial class PmemFile : IDisposable
     /// <exception cref="IOException">Another process truncated the file below the mapped length; the mapping keeps its length, and nothing past the file's new end may be touched (SIGBUS): dispose and reopen.</exception>
     public void Grow(long newLength)
     {
-        ThrowIfWritableDisposed();
+        using LeaseGate.Lease lease = Enter();
+        ThrowIfReadOnly();
         long current = mapping.Length;
         if (newLength < current)
             throw new ArgumentOutOfRangeException(nameof(newLength), newLength,
@@ -159,56 +194,55 @@ public sealed unsafe partial class PmemFile : IDisposable
         if (newLength > mapping.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(newLength), newLength,
                 $"Cannot grow '{Path}' beyond its MaxLength of {mapping.MaxLength} bytes (the reserved range); open it with a larger MaxLength.");
-        using HandleLease lease = Lease();
         mapping.Grow(newLength, Path);
     }
 
-    /// <summary>Unmaps (once no <see cref="Memory{T}"/> is pinned) and closes the file. A second call does nothing.</summary>
+    /// <summary>
+    /// Unmaps and closes the file once no operation, access scope or <see cref="Memory{T}"/> pin
+    /// is using it; never waits for them. Safe to call from several threads; only the first call
+    /// does anything.
+    /// </summary>
     /// <remarks>Dispose does not persist: call <see cref="Persist()"/> first for anything that must survive.</remarks>
-    public void Dispose()
-    {
-        if (disposed)
-            return;
-        disposed = true;
-        mapping.Dispose();
-    }
+    public void Dispose() => gate.Close();
 
     /// <summary>Describes the mapping for logs.</summary>
-    public override string ToString() => disposed
+    public override string ToString() => gate.IsClosing
         ? $"PmemFile '{Path}' (disposed)"
-        : $"PmemFile '{Path}' {mapping.Length}/{mapping.MaxLength} bytes, {backend.Kind}, {(mapping.IsPmem ? "pmem" : "msync")}";
+        : $"PmemFile '{Path}' {mapping.Length}/{mapping.MaxLength} bytes, {Backend}, {strategy.Method}";
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ThrowIfDisposed()
     {
-        if (disposed)
-            throw new ObjectDisposedException(nameof(PmemFile), $"The mapping of '{Path}' has been disposed.");
+        if (gate.IsClosing)
+            ThrowDisposed();
     }
 
-    private void ThrowIfWritableDisposed()
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ThrowIfReadOnly()
     {
-        ThrowIfDisposed();
-        if (Options.ReadOnly)
-            throw new NotSupportedException($"The mapping of '{Path}' is read-only.");
+        if (readOnly)
+            ThrowReadOnly();
     }
 
-    /// <summary>Keeps the mapping alive across a native call even if another thread disposes it meanwhile.</summary>
-    private HandleLease Lease()
+    /// <summary>Holds the mapping (and its file descriptor) until the lease is disposed, or throws if the file is disposed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal LeaseGate.Lease Enter()
     {
-        ThrowIfDisposed();
-        return new HandleLease(mapping.Handle);
+        if (!gate.TryEnter(out LeaseGate.Lease lease))
+            ThrowDisposed();
+        return lease;
     }
 
-    private readonly ref struct HandleLease
-    {
-        private readonly MappingHandle handle;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void CheckRange(long offset, long length) => RangeCheck.Check(offset, length, mapping.Length, Path);
 
-        public HandleLease(MappingHandle handle)
-        {
-            bool added = false;
-            handle.DangerousAddRef(ref added);
-            this.handle = handle;
-        }
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void ThrowDisposed() =>
+        throw new ObjectDisposedException(nameof(PmemFile), $"The mapping of '{Path}' has been disposed.");
 
-        public void Dispose() => handle.DangerousRelease();
-    }
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void ThrowReadOnly() =>
+        throw new NotSupportedException($"The mapping of '{Path}' is read-only.");
 }

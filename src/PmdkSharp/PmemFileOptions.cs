@@ -1,4 +1,6 @@
+using System;
 using System.IO;
+using PmdkSharp.Durability;
 
 namespace PmdkSharp;
 
@@ -42,4 +44,7 @@ public sealed record PmemFileOptions
 
     /// <summary>The backend for this mapping; <see cref="PmemBackendKind.Default"/> uses <see cref="PmemRuntime.DefaultBackend"/>.</summary>
     public PmemBackendKind Backend { get; init; }
+
+    /// <summary>Wraps the strategy chosen at open (tests observe every range handed to it); null in normal use.</summary>
+    internal Func<DurabilityStrategy, DurabilityStrategy>? StrategyDecorator { get; init; }
 }

@@ -6,7 +6,8 @@ namespace PmdkSharp;
 /// <summary>
 /// Exposes one window of a <see cref="PmemFile"/> as <see cref="Memory{T}"/>. A pin holds a
 /// reference on the mapping, so the memory stays mapped until it is unpinned, even if the
-/// file is disposed in between.
+/// file is disposed in between; <see cref="GetSpan"/> (what <see cref="Memory{T}.Span"/> calls)
+/// throws ObjectDisposedException once the file is disposed.
 /// </summary>
 internal sealed unsafe class PmemMemoryManager : MemoryManager<byte>
 {

@@ -26,7 +26,7 @@ public static class PmemRuntime
     /// <exception cref="PmemBackendUnavailableException">PMDK was requested but libpmem cannot be loaded.</exception>
     public static PmemBackendKind DefaultBackend
     {
-        get => BackendSelector.Default.Backend.Kind;
+        get => BackendSelector.Default.Backend;
         set
         {
             if (!Enum.IsDefined(value))
@@ -62,8 +62,7 @@ public static class PmemRuntime
         string reason;
         try
         {
-            (IPmemBackend chosen, reason) = BackendSelector.Default;
-            backend = chosen.Kind;
+            (backend, reason) = BackendSelector.Default;
         }
         catch (PmemBackendUnavailableException unavailable)
         {
@@ -84,7 +83,7 @@ public static class PmemRuntime
             Libpmem2Path: libpmem2.Path,
             Libpmem2Source: libpmem2.Source,
             HasHardwareDrain: pmdk ? Libpmem.pmem_has_hw_drain() == 1 : null,
-            HasAutoFlush: pmdk ? PmdkBackend.Instance.HasAutoFlush : AutoFlushProbe.PlatformHasAutoFlush,
+            HasAutoFlush: AutoFlushProbe.For(pmdk ? PmemBackendKind.Pmdk : PmemBackendKind.Managed),
             PmemForced: PmemForce.Value);
     }
 }

@@ -8,7 +8,7 @@ public enum PrefaultMode
 {
     /// <summary>Pages fault on first access.</summary>
     None,
-    /// <summary>mmap with MAP_POPULATE (read-populates; writes may still take a minor fault on shared file mappings).</summary>
+    /// <summary>Read-populates the page tables, as MAP_POPULATE does on a shared file mapping (madvise(MADV_POPULATE_READ) on Linux 5.14+, else touching); writes may still take a minor fault.</summary>
     Populate,
     /// <summary>madvise(MADV_POPULATE_WRITE) (Linux 5.14+), falling back to <see cref="Touch"/> where the kernel refuses.</summary>
     PopulateWrite,

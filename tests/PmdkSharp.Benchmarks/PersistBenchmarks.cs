@@ -68,6 +68,22 @@ public unsafe class PersistBenchmarks
     [Benchmark(Description = "PmemFile.CopyPersist")]
     public void CopyPersist() => file.CopyPersist(Next(), record);
 
+    [Benchmark(Description = "PmemAccessScope.CopyPersist (x16 per scope)", OperationsPerInvoke = 16)]
+    public void ScopeCopyPersist()
+    {
+        using PmemAccessScope scope = file.BeginAccess();
+        for (int i = 0; i < 16; i++)
+            scope.CopyPersist(Next(), record);
+    }
+
+    [Benchmark(Description = "PmemAccessScope.Persist (x16 per scope)", OperationsPerInvoke = 16)]
+    public void ScopePersist()
+    {
+        using PmemAccessScope scope = file.BeginAccess();
+        for (int i = 0; i < 16; i++)
+            scope.Persist(Next(), Size);
+    }
+
     [Benchmark(Description = "pmem_memcpy_persist (raw)")]
     public void RawCopyPersist()
     {

@@ -13,7 +13,7 @@ internal static class BackendSelector
 
     private static readonly object Gate = new();
     private static PmemBackendKind? requested;
-    private static (IPmemBackend Backend, string Reason)? chosen;
+    private static (PmemBackendKind Backend, string Reason)? chosen;
 
     /// <summary>What the application asked for through the API (wins over the environment).</summary>
     internal static void Request(PmemBackendKind kind)
@@ -25,7 +25,7 @@ internal static class BackendSelector
         }
     }
 
-    public static (IPmemBackend Backend, string Reason) Default
+    public static (PmemBackendKind Backend, string Reason) Default
     {
         get
         {
@@ -34,18 +34,18 @@ internal static class BackendSelector
         }
     }
 
-    /// <summary>The backend for one mapping: its own option, else the process default.</summary>
-    public static IPmemBackend For(PmemBackendKind kind) => kind switch
+    /// <summary>The backend for one mapping (never <see cref="PmemBackendKind.Default"/>): its own option, else the process default.</summary>
+    public static PmemBackendKind For(PmemBackendKind kind) => kind switch
     {
         PmemBackendKind.Default => Default.Backend,
-        PmemBackendKind.Managed => ManagedBackend.Instance,
+        PmemBackendKind.Managed => PmemBackendKind.Managed,
         PmemBackendKind.Pmdk => PmdkAvailability.Error is { } error
             ? throw new PmemBackendUnavailableException($"The PMDK backend was requested but {error}.")
-            : PmdkBackend.Instance,
+            : PmemBackendKind.Pmdk,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown backend."),
     };
 
-    private static (IPmemBackend, string) Choose()
+    private static (PmemBackendKind, string) Choose()
     {
         string source;
         PmemBackendKind kind;
@@ -63,15 +63,15 @@ internal static class BackendSelector
         switch (kind)
         {
             case PmemBackendKind.Managed:
-                return (ManagedBackend.Instance, $"managed backend requested ({source})");
+                return (PmemBackendKind.Managed, $"managed backend requested ({source})");
             case PmemBackendKind.Pmdk:
                 if (PmdkAvailability.Error is { } error)
                     throw new PmemBackendUnavailableException($"The PMDK backend was requested ({source}) but {error}.");
-                return (PmdkBackend.Instance, $"PMDK backend requested ({source}); libpmem from {PmdkAvailability.Library.Path}");
+                return (PmemBackendKind.Pmdk, $"PMDK backend requested ({source}); libpmem from {PmdkAvailability.Library.Path}");
             default:
                 return PmdkAvailability.Error is { } reason
-                    ? (ManagedBackend.Instance, $"managed fallback: {reason}")
-                    : (PmdkBackend.Instance, $"libpmem loaded from {PmdkAvailability.Library.Path} ({PmdkAvailability.Library.Source})");
+                    ? (PmemBackendKind.Managed, $"managed fallback: {reason}")
+                    : (PmemBackendKind.Pmdk, $"libpmem loaded from {PmdkAvailability.Library.Path} ({PmdkAvailability.Library.Source})");
         }
     }
 

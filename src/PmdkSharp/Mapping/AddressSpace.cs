@@ -5,9 +5,9 @@ using static PmdkSharp.Interop.Libc;
 namespace PmdkSharp.Mapping;
 
 /// <summary>
-/// The seed's growth strategy in mmap calls: reserve the maximum range once with no access
-/// and no backing, then map file extents over it with MAP_FIXED. The base never moves, so
-/// every address handed out stays valid while the file grows.
+/// Address ranges for growable mappings: reserve the maximum range once with no access and no
+/// backing, then map the file over it with MAP_FIXED. The base never moves, so every address
+/// handed out stays valid while the file grows.
 /// </summary>
 internal static unsafe class AddressSpace
 {
@@ -40,25 +40,30 @@ internal static unsafe class AddressSpace
     }
 
     /// <summary>
-    /// Maps [offset, offset + length) of the file at base + offset, replacing the reservation there.
-    /// Returns the errno on failure (0 on success) so callers can fall back.
+    /// Maps [0, length) of the file at <paramref name="baseAddress"/>, replacing the reservation
+    /// there. The range may reach past the file's end: Linux allows a shared file mapping there,
+    /// and only touching such a page faults, which the library never does. Returns the errno on
+    /// failure (0 on success) so callers can fall back to other flags.
     /// </summary>
-    public static int TryMapExtent(byte* baseAddress, nuint offset, nuint length, int protection, int flags, int fd)
+    public static int TryMapFile(byte* baseAddress, nuint length, int protection, int flags, int fd)
     {
-        void* target = baseAddress + offset;
-        void* mapped = mmap(target, length, protection, flags | MAP_FIXED, fd, (long)offset);
-        if (mapped == (void*)MAP_FAILED)
-        {
-            int errno = Errno.Last;
-            // A failed MAP_FIXED may already have dropped what was there; put the reservation back
-            // so no other mapping can land inside our range.
-            Restore(target, length);
-            return errno;
-        }
-        return 0;
+        void* mapped = mmap(baseAddress, length, protection, flags | MAP_FIXED, fd, 0);
+        if (mapped != (void*)MAP_FAILED)
+            return 0;
+        int errno = Errno.Last;
+        // A failed MAP_FIXED may already have dropped what was there; put the reservation back so no
+        // other mapping can land inside our range before the caller releases it.
+        int restoreErrno = Restore(baseAddress, length);
+        if (restoreErrno != 0)
+            throw new InvalidOperationException(
+                $"mmap over the reserved range at 0x{(nuint)baseAddress:x} failed with {Errno.Describe(errno)}, and re-reserving " +
+                $"the range failed too with {Errno.Describe(restoreErrno)}: the process's address space may now have a hole there.");
+        return errno;
     }
 
-    /// <summary>Turns a range back into reserved, inaccessible address space.</summary>
-    public static void Restore(void* address, nuint length) =>
-        mmap(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    /// <summary>Turns a range back into reserved, inaccessible address space; returns the errno on failure.</summary>
+    private static int Restore(void* address, nuint length) =>
+        mmap(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == (void*)MAP_FAILED
+            ? Errno.Last
+            : 0;
 }

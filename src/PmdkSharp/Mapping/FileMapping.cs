@@ -4,33 +4,29 @@ using System.Threading;
 using PmdkSharp.Backends;
 using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
+using static PmdkSharp.Interop.Libpmem;
 
 namespace PmdkSharp.Mapping;
 
 /// <summary>
-/// The mapping engine both backends share: open or create the file, reserve the maximum
-/// range, map the file over it, and grow by mapping only each new tail. Arguments are
-/// validated by <see cref="PmemFile"/> before they get here.
+/// The mapping engine both backends share: open or create the file, reserve the maximum range,
+/// map the file over all of it once, and grow by extending the file only. One mapping (one VMA)
+/// for the life of the file, on every file system: overlayfs, unlike ext4 and tmpfs, never merges
+/// adjacent file mappings, so mapping each grown tail separately ran into vm.max_map_count.
+/// Arguments are validated by <see cref="PmemFile"/> before they get here.
 /// </summary>
-internal sealed unsafe class FileMapping : IDisposable
+internal sealed unsafe class FileMapping
 {
-    private readonly FileStream file;
     private readonly PmemFileOptions options;
     private readonly object growLock = new();
-    private readonly int protection;
-    private readonly int mapFlags;
     private long length;
 
-    private FileMapping(FileStream file, PmemFileOptions options, MappingHandle handle, long length, long maxLength,
-        int protection, int mapFlags, bool mapSync, bool isPmem)
+    private FileMapping(PmemFileOptions options, MappingHandle handle, long length, long maxLength, bool mapSync, bool isPmem)
     {
-        this.file = file;
         this.options = options;
         Handle = handle;
         this.length = length;
         MaxLength = maxLength;
-        this.protection = protection;
-        this.mapFlags = mapFlags;
         UsesMapSync = mapSync;
         IsPmem = isPmem;
         PmemMetrics.Mapped(length);
@@ -40,7 +36,7 @@ internal sealed unsafe class FileMapping : IDisposable
 
     public byte* Base => Handle.Address;
 
-    /// <summary>The file's length and the mapped length: published after a grow's tail is mapped.</summary>
+    /// <summary>The file's length and the usable length of the mapping: published after a grow has extended the file.</summary>
     public long Length => Volatile.Read(ref length);
 
     public long MaxLength { get; }
@@ -49,7 +45,12 @@ internal sealed unsafe class FileMapping : IDisposable
 
     public bool IsPmem { get; }
 
-    public static FileMapping Open(string path, PmemFileOptions options, IPmemBackend backend)
+    /// <summary>How the file was mapped, for diagnostics.</summary>
+    public string Method => Handle.MappedByLibpmem
+        ? "pmem_map_file (is_pmem from libpmem)"
+        : $"one mapping over the reserved {MaxLength} bytes (MAP_SYNC tried first)";
+
+    public static FileMapping Open(string path, PmemFileOptions options, PmemBackendKind backend)
     {
         FileStream file = FileOpener.Open(path, options.Mode, options.ReadOnly, options.Permissions);
         try
@@ -66,67 +67,62 @@ internal sealed unsafe class FileMapping : IDisposable
                     $"MaxLength ({maxLength}) is less than the length of '{path}' ({fileLength}).");
 
             bool writable = !options.ReadOnly;
-            bool growable = maxLength > fileLength;
-            if (!growable && writable && fileLength > 0
-                && backend.TryMapWholeFile(path, out byte* address, out nuint mapped, out bool wholeIsPmem))
-            {
-                var whole = MappingHandle.ForWholeFile(address, mapped, backend);
-                // pmem_map_file tries MAP_SYNC itself; unforced, its is_pmem means MAP_SYNC held (or device DAX).
-                long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
-                Prepare(address, (nuint)fileLength, options, writable, mappedWithFlags: false);
-                PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
-                return new FileMapping(file, options, whole, fileLength, fileLength, PROT_READ | PROT_WRITE, 0,
-                    mapSync: wholeIsPmem && PmemForce.Value is null, isPmem: wholeIsPmem);
-            }
-            return MapOverReservation(file, path, options, fileLength, maxLength);
+            FileMapping mapping = backend == PmemBackendKind.Pmdk && writable && maxLength == fileLength && fileLength > 0
+                ? MapWithLibpmem(file, path, options, fileLength)
+                : MapOverReservation(file, path, options, fileLength, maxLength);
+            long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
+            mapping.Prepare(0, fileLength, writable);
+            PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
+            return mapping;
         }
         catch
         {
+            // Before a handle owns the file nobody else closes it; after, the handle does (Dispose is idempotent).
             file.Dispose();
             throw;
         }
     }
 
+    /// <summary>A fixed-size file the way PMDK users know it: pmem_map_file (MAP_SYNC tried first, 2 MiB aligned).</summary>
+    private static FileMapping MapWithLibpmem(FileStream file, string path, PmemFileOptions options, long fileLength)
+    {
+        nuint mapped;
+        int pmem;
+        // len 0 without PMEM_FILE_CREATE maps the whole existing file; it was created and sized above,
+        // so both backends share one set of open/create semantics.
+        byte* address = (byte*)pmem_map_file(path, 0, 0, 0, &mapped, &pmem);
+        if (address == null)
+            throw Errno.LastToException("pmem_map_file", path, NativeText.LibpmemErrorMessage());
+        var handle = MappingHandle.ForLibpmem(address, mapped, file);
+        // Unforced, pmem_map_file's is_pmem means MAP_SYNC held (or device DAX).
+        return new FileMapping(options, handle, fileLength, fileLength,
+            mapSync: pmem != 0 && PmemForce.Value is null, isPmem: pmem != 0);
+    }
+
     private static FileMapping MapOverReservation(FileStream file, string path, PmemFileOptions options, long fileLength, long maxLength)
     {
-        bool writable = !options.ReadOnly;
-        int protection = writable ? PROT_READ | PROT_WRITE : PROT_READ;
+        int protection = options.ReadOnly ? PROT_READ : PROT_READ | PROT_WRITE;
         nuint reserved = Math.Max(AddressSpace.RoundUpToPage((ulong)maxLength), AddressSpace.PageSize);
         byte* baseAddress = AddressSpace.Reserve(reserved, AddressSpace.AlignmentFor(reserved));
-        MappingHandle handle = MappingHandle.ForReservation(baseAddress, reserved);
+        var handle = MappingHandle.ForReservation(baseAddress, reserved, file);
         try
         {
             int fd = (int)file.SafeFileHandle.DangerousGetHandle();
-            nuint extent = AddressSpace.RoundUpToPage((ulong)fileLength);
-            int prefaultFlags = Prefaulter.MapFlags(options.Prefault);
-
             // MAP_SYNC first: it only succeeds on DAX, where it makes CPU cache flushes enough to persist.
-            int flags = MAP_SHARED_VALIDATE | MAP_SYNC;
             bool mapSync = true;
-            if (extent > 0)
+            int errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
+            if (errno == EOPNOTSUPP || errno == EINVAL)
             {
-                long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
-                int errno = AddressSpace.TryMapExtent(baseAddress, 0, extent, protection, flags | prefaultFlags, fd);
-                if (errno == EOPNOTSUPP || errno == EINVAL)
-                {
-                    flags = MAP_SHARED;
-                    mapSync = false;
-                    errno = AddressSpace.TryMapExtent(baseAddress, 0, extent, protection, flags | prefaultFlags, fd);
-                }
-                if (errno != 0)
-                    throw Errno.ToException(errno, "mmap", path);
-                Prepare(baseAddress, extent, options, writable, mappedWithFlags: true);
-                PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
+                mapSync = false;
+                errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_SHARED, fd);
             }
-            else
-            {
-                // An empty file has no extent to learn from: probe whether later extents may use MAP_SYNC.
-                mapSync = ProbeMapSync(fd, protection);
-                if (!mapSync)
-                    flags = MAP_SHARED;
-            }
-            return new FileMapping(file, options, handle, fileLength, maxLength, protection, flags,
-                mapSync, PmemForce.Apply(mapSync));
+            if (errno != 0)
+                throw errno == ENOMEM
+                    ? new PmemOutOfSpaceException($"Cannot map '{path}' over its reserved {reserved} bytes: {Errno.Describe(errno)}.")
+                    : Errno.ToException(errno, "mmap", path);
+            if (options.HugePages)
+                madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
+            return new FileMapping(options, handle, fileLength, maxLength, mapSync, PmemForce.Apply(mapSync));
         }
         catch
         {
@@ -135,25 +131,23 @@ internal sealed unsafe class FileMapping : IDisposable
         }
     }
 
-    /// <summary>For an empty file: whether MAP_SYNC would be accepted, learnt from a one-page probe mapping.</summary>
-    private static bool ProbeMapSync(int fd, int protection)
+    /// <summary>Prefault (and, for libpmem's own mappings, huge-page advice) for the file-backed range [from, to).</summary>
+    private void Prepare(long from, long to, bool writable)
     {
-        void* probe = mmap(null, AddressSpace.PageSize, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
-        if (probe == (void*)MAP_FAILED)
-            return false;
-        munmap(probe, AddressSpace.PageSize);
-        return true;
+        nuint start = AddressSpace.RoundUpToPage((ulong)from);
+        nuint end = AddressSpace.RoundUpToPage((ulong)to);
+        if (end <= start)
+            return;
+        if (options.HugePages && from == 0)
+            madvise(Base, end, MADV_HUGEPAGE); // repeats the reservation's advice; harmless, and covers pmem_map_file's range
+        // The last page of an unaligned length is partly past the end of the file but inside its last page: safe to touch.
+        Prefaulter.Apply(Base + start, end - start, options.Prefault, writable);
     }
 
-    /// <summary>Huge-page advice and prefault for a freshly mapped range.</summary>
-    private static void Prepare(byte* address, nuint length, PmemFileOptions options, bool writable, bool mappedWithFlags)
-    {
-        if (options.HugePages)
-            madvise(address, length, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
-        Prefaulter.Apply(address, length, options.Prefault, writable, mappedWithFlags);
-    }
-
-    /// <summary>Extends the file and maps the new tail at base + old mapped length; the base never moves.</summary>
+    /// <summary>
+    /// Extends the file to <paramref name="newLength"/>; the range is already mapped, so the base
+    /// and every earlier address stay as they are. The caller holds a lease on the mapping.
+    /// </summary>
     public void Grow(long newLength, string path)
     {
         lock (growLock)
@@ -162,48 +156,28 @@ internal sealed unsafe class FileMapping : IDisposable
             if (newLength <= oldLength)
                 return;
             // One fstat per grow (never on the access or persist paths) catches another process's
-            // truncation before a new tail is mapped past a hole, and its growth before ours would
-            // shrink (Sparse) or zero (ZeroFill) what it wrote.
-            long onDisk = FileLengthOnDisk();
+            // truncation before the grown range is published over a hole, and its growth before ours
+            // would shrink (Sparse) or zero (ZeroFill) what it wrote.
+            long onDisk = Handle.File.Length;
             if (onDisk < oldLength)
                 throw new IOException(
                     $"'{path}' was truncated to {onDisk} bytes by someone else while mapped at {oldLength} bytes; " +
                     $"the bytes past {onDisk} are gone and touching them raises SIGBUS. Dispose the mapping and reopen the file.");
             if (onDisk < newLength)
-                Preallocator.Extend(file.SafeFileHandle, path, onDisk, newLength, options.Preallocation);
+                Preallocator.Extend(Handle.File.SafeFileHandle, path, onDisk, newLength, options.Preallocation);
 
-            nuint mappedOld = AddressSpace.RoundUpToPage((ulong)oldLength);
-            nuint mappedNew = AddressSpace.RoundUpToPage((ulong)newLength);
-            if (mappedNew > mappedOld)
-            {
-                // Same file, contiguous offset, same flags: the kernel merges the tail into the previous VMA.
-                int fd = (int)file.SafeFileHandle.DangerousGetHandle();
-                long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
-                int errno = AddressSpace.TryMapExtent(Base, mappedOld, mappedNew - mappedOld, protection,
-                    mapFlags | Prefaulter.MapFlags(options.Prefault), fd);
-                if (errno != 0)
-                {
-                    if (onDisk < newLength)
-                        ftruncate(fd, onDisk); // give back only what this grow added
-                    throw errno == ENOMEM
-                        ? new PmemOutOfSpaceException($"Cannot map the grown tail of '{path}': {Errno.Describe(errno)}; the mapping keeps its {oldLength} bytes.")
-                        : Errno.ToException(errno, "mmap (grow)", path, $"the mapping keeps its {oldLength} bytes");
-                }
-                Prepare(Base + mappedOld, mappedNew - mappedOld, options, writable: true, mappedWithFlags: true);
-                PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
-            }
+            long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
+            Prepare(oldLength, newLength, writable: true);
+            PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
             Volatile.Write(ref length, newLength);
             PmemMetrics.Grew(oldLength, newLength);
         }
     }
 
-    /// <summary>The file's length on disk now (another process may have truncated it).</summary>
-    public long FileLengthOnDisk() => file.Length;
-
-    public void Dispose()
+    /// <summary>Unmaps (once no Memory pin is left) and closes the file. Runs once, when no lease is held.</summary>
+    public void Release()
     {
         PmemMetrics.Mapped(-Length);
         Handle.Dispose();
-        file.Dispose();
     }
 }

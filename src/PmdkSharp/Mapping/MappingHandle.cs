@@ -1,40 +1,53 @@
-using System;
+using System.IO;
 using System.Runtime.InteropServices;
-using PmdkSharp.Backends;
 using static PmdkSharp.Interop.Libc;
+using static PmdkSharp.Interop.Libpmem;
 
 namespace PmdkSharp.Mapping;
 
 /// <summary>
-/// Owns one mapping's address range: the whole reservation (engine mappings) or the range
-/// pmem_map_file returned. Releasing it unmaps everything at once; SafeHandle's reference
-/// count defers that until the last pinned <see cref="System.Memory{T}"/> lets go.
+/// Owns one mapping's address range (the whole reservation, or the range pmem_map_file returned)
+/// and the file descriptor behind it. Releasing it unmaps everything at once and only then closes
+/// the file, so no operation can ever act on a descriptor number the process has reused. Its
+/// reference count defers that until the last pinned <see cref="System.Memory{T}"/> lets go.
 /// </summary>
 internal sealed unsafe class MappingHandle : SafeHandle
 {
     private readonly nuint length;
-    private readonly IPmemBackend? wholeFileOwner;
+    private readonly bool mappedByLibpmem;
+    private readonly FileStream file;
 
-    private MappingHandle(byte* address, nuint length, IPmemBackend? wholeFileOwner)
+    private MappingHandle(byte* address, nuint length, bool mappedByLibpmem, FileStream file)
         : base(0, ownsHandle: true)
     {
         this.length = length;
-        this.wholeFileOwner = wholeFileOwner;
+        this.mappedByLibpmem = mappedByLibpmem;
+        this.file = file;
         SetHandle((nint)address);
     }
 
     /// <summary>A reservation made by <see cref="AddressSpace.Reserve"/>, released with munmap.</summary>
-    public static MappingHandle ForReservation(byte* address, nuint length) => new(address, length, null);
+    public static MappingHandle ForReservation(byte* address, nuint length, FileStream file) => new(address, length, false, file);
 
-    /// <summary>A whole-file mapping a backend made, released by that backend (pmem_unmap).</summary>
-    public static MappingHandle ForWholeFile(byte* address, nuint length, IPmemBackend owner) => new(address, length, owner);
+    /// <summary>A whole-file mapping made by pmem_map_file, released with pmem_unmap.</summary>
+    public static MappingHandle ForLibpmem(byte* address, nuint length, FileStream file) => new(address, length, true, file);
 
     public byte* Address => (byte*)handle;
 
+    /// <summary>True when pmem_map_file made the mapping (and pmem_unmap releases it).</summary>
+    public bool MappedByLibpmem => mappedByLibpmem;
+
+    /// <summary>The open file; its descriptor stays valid until this handle is released.</summary>
+    public FileStream File => file;
+
     public override bool IsInvalid => handle == 0;
 
-    protected override bool ReleaseHandle() =>
-        wholeFileOwner is null
-            ? munmap((void*)handle, length) == 0
-            : wholeFileOwner.UnmapWholeFile((byte*)handle, length);
+    protected override bool ReleaseHandle()
+    {
+        bool unmapped = mappedByLibpmem
+            ? pmem_unmap((void*)handle, length) == 0
+            : munmap((void*)handle, length) == 0;
+        file.Dispose();
+        return unmapped;
+    }
 }

@@ -3,33 +3,25 @@ using static PmdkSharp.Interop.Libc;
 
 namespace PmdkSharp.Mapping;
 
-/// <summary>Faults pages in ahead of use, the seed's "batch it up front" remedy for first-touch cost.</summary>
+/// <summary>Faults pages in ahead of use, so first-touch faults are paid up front instead of on the write path.</summary>
 internal static unsafe class Prefaulter
 {
-    /// <summary>Extra mmap flags for a mode that works at map time.</summary>
-    public static int MapFlags(PrefaultMode mode) => mode == PrefaultMode.Populate ? MAP_POPULATE : 0;
-
-    /// <summary>
-    /// Prefaults a freshly mapped range. <paramref name="mappedWithFlags"/> says whether
-    /// <see cref="MapFlags"/> was already passed to mmap (it cannot be for pmem_map_file).
-    /// </summary>
-    public static void Apply(byte* address, nuint length, PrefaultMode mode, bool writable, bool mappedWithFlags)
+    /// <summary>Prefaults a range that is backed by the file (never past its end: that would raise SIGBUS).</summary>
+    public static void Apply(byte* address, nuint length, PrefaultMode mode, bool writable)
     {
-        if (length == 0)
+        if (length == 0 || mode == PrefaultMode.None)
             return;
-        switch (mode)
+        if (mode == PrefaultMode.Touch)
         {
-            case PrefaultMode.Populate when !mappedWithFlags:
-            case PrefaultMode.PopulateWrite:
-                int advice = writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
-                // Kernels before 5.14 reject the advice (EINVAL); touching gives the same result, slower.
-                if (madvise(address, length, advice) != 0)
-                    Touch(address, length, writable);
-                break;
-            case PrefaultMode.Touch:
-                Touch(address, length, writable);
-                break;
+            Touch(address, length, writable);
+            return;
         }
+        // Populate read-populates as MAP_POPULATE does on a shared file mapping; the mapping is made
+        // once over the whole reservation, so each grown range is populated with madvise instead.
+        int advice = mode == PrefaultMode.PopulateWrite && writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+        // Kernels before 5.14 reject the advice (EINVAL); touching gives the same result, slower.
+        if (madvise(address, length, advice) != 0)
+            Touch(address, length, writable && mode == PrefaultMode.PopulateWrite);
     }
 
     private static void Touch(byte* address, nuint length, bool writable)

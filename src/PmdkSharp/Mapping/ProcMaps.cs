@@ -34,6 +34,24 @@ internal static class ProcMaps
         }
     }
 
+    /// <summary>Dirty bytes (Private_Dirty + Shared_Dirty) of the VMAs overlapping [start, end): pages written and not yet written back.</summary>
+    public static long DirtyBytes(nuint start, nuint end)
+    {
+        long total = 0;
+        bool inside = false;
+        foreach (string line in File.ReadLines("/proc/self/smaps"))
+        {
+            if (TryParseRange(line, out nuint from, out nuint to))
+            {
+                inside = from < end && to > start;
+                continue;
+            }
+            if (inside && (line.StartsWith("Private_Dirty:", StringComparison.Ordinal) || line.StartsWith("Shared_Dirty:", StringComparison.Ordinal)))
+                total += ParseKiB(line) * 1024;
+        }
+        return total;
+    }
+
     /// <summary>How many VMAs (lines of /proc/self/maps) overlap [start, end).</summary>
     public static int CountVmas(nuint start, nuint end)
     {

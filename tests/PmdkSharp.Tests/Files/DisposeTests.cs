@@ -33,6 +33,8 @@ public class DisposeTests
         { "FillPersist", f => f.FillPersist(0, 1, 0) },
         { "Grow", f => f.Grow(8192) },
         { "AsStream", f => f.AsStream() },
+        { "PersistMethod", f => _ = f.PersistMethod },
+        { "BeginAccess", f => f.BeginAccess().Dispose() },
     };
 
     [SkippableTheory]
@@ -67,5 +69,54 @@ public class DisposeTests
 
         Assert.Equal(0, ProcMaps.CountVmas(start, start + (64 << 20)));
         Assert.Equal(1 << 20, new FileInfo(path.Path).Length);
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void An_open_scope_keeps_the_mapping_until_it_ends_and_then_unmaps(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(TestEnvironment.Directories[0]);
+        var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096, 1 << 20));
+        nuint start = file.BaseAddress;
+
+        using (PmemAccessScope scope = file.BeginAccess())
+        {
+            file.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => file.Persist(0, 1));
+            Assert.Throws<ObjectDisposedException>(() => file.BeginAccess());
+
+            // Inside the scope the mapping is still there: writes and persists complete.
+            scope.CopyPersist(0, "still mapped"u8);
+            Assert.Equal((byte)'s', scope.Read<byte>(0));
+            Assert.True(ProcMaps.CountVmas(start, start + 4096) > 0);
+        }
+
+        Assert.Equal(0, ProcMaps.CountVmas(start, start + (1 << 20)));
+        Assert.Equal("still mapped"u8.ToArray(), File.ReadAllBytes(path.Path)[..12]);
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void A_pin_keeps_the_memory_mapped_past_dispose_and_Span_throws(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(TestEnvironment.Directories[0]);
+        var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096));
+        Memory<byte> memory = file.GetMemory(0, 16);
+        nuint start = file.BaseAddress;
+
+        using (System.Buffers.MemoryHandle pin = memory.Pin())
+        {
+            file.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => memory.Span.Length);
+            unsafe
+            {
+                *(byte*)pin.Pointer = 7; // still mapped: the pin holds it
+            }
+            Assert.True(ProcMaps.CountVmas(start, start + 4096) > 0);
+        }
+
+        Assert.Equal(0, ProcMaps.CountVmas(start, start + 4096));
     }
 }

@@ -1,0 +1,94 @@
+using System;
+using System.IO;
+using System.Runtime.CompilerServices;
+using PmdkSharp.Interop;
+using static PmdkSharp.Interop.Libc;
+
+namespace PmdkSharp.Durability;
+
+/// <summary>
+/// msync(MS_SYNC) over the pages a range touches: the persist that is correct on every file
+/// system that has a page cache, and on file-system DAX. One instance per mapping, because a
+/// failure is remembered: after a failed write-back Linux marks the pages clean, so a later
+/// msync that "succeeds" would hide the loss. Every persist after the first failure throws
+/// until the file is reopened.
+/// </summary>
+internal sealed unsafe class MsyncStrategy : DurabilityStrategy
+{
+    private static readonly nuint PageMask = (nuint)Environment.SystemPageSize - 1;
+
+    private readonly string path;
+    private readonly byte* baseAddress;
+    private volatile string? failure;
+
+    public MsyncStrategy(string path, byte* baseAddress)
+    {
+        this.path = path;
+        this.baseAddress = baseAddress;
+    }
+
+    public override PersistMethod Method => PersistMethod.Msync;
+
+    public override StoreGranularity Granularity => StoreGranularity.Page;
+
+    public override void Persist(byte* address, nuint length) => Sync(address, length);
+
+    // msync cannot be split into a flush and a drain: the flush does the whole job.
+    public override void Flush(byte* address, nuint length) => Sync(address, length);
+
+    public override void Drain()
+    {
+        if (failure is { } earlier)
+            throw Sticky(earlier);
+    }
+
+    public override void CopyPersist(byte* destination, byte* source, nuint length)
+    {
+        Buffer.MemoryCopy(source, destination, length, length);
+        Sync(destination, length);
+    }
+
+    public override void FillPersist(byte* destination, byte value, nuint length)
+    {
+        Fill(destination, value, length);
+        Sync(destination, length);
+    }
+
+    /// <summary>Sets a range of any length to one byte (InitBlock takes a uint length).</summary>
+    internal static void Fill(byte* destination, byte value, nuint length)
+    {
+        while (length > 0)
+        {
+            uint chunk = (uint)Math.Min(length, (nuint)uint.MaxValue);
+            Unsafe.InitBlockUnaligned(destination, value, chunk);
+            destination += chunk;
+            length -= chunk;
+        }
+    }
+
+    private void Sync(byte* address, nuint length)
+    {
+        if (failure is { } earlier)
+            throw Sticky(earlier);
+        if (length == 0)
+            return;
+        nuint start = (nuint)address & ~PageMask;
+        nuint end = (nuint)address + length;
+        // The one msync loop of the library: EINTR (a signal during write-back) is retried here.
+        while (msync((void*)start, end - start, MS_SYNC) != 0)
+        {
+            int errno = Errno.Last;
+            if (errno == EINTR)
+                continue;
+            long offset = (long)(start - (nuint)baseAddress);
+            string range = $"bytes {offset}..{offset + (long)(end - start)}";
+            failure = $"msync of {range} failed with {Errno.Describe(errno)}";
+            throw Errno.ToException(errno, "msync", path,
+                $"persisting {range}; the data written there may be lost, and every later persist of this mapping fails until the file is reopened");
+        }
+    }
+
+    private IOException Sticky(string earlier) =>
+        new($"Cannot persist '{path}': an earlier {earlier}. The kernel may have dropped those pages from its cache as clean, " +
+            "so a later msync cannot bring them back; dispose the mapping, reopen the file and check its contents.");
+}
