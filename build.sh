@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for everything: ./build.sh <command>. Installs what it needs itself.
 #   deps         apt packages (libpmem, libpmem2, libclang, gcc) as root, NuGet restore
-#   build        build the solution (Release)
-#   regen        regenerate generated/ from the installed headers
+#   build        NuGet restore + build the solution (Release); needs no root and no apt packages
+#   regen        regenerate generated/ from the installed headers (apt packages first)
 #   check-regen  regen, then fail if generated/ differs from what is committed
 #   test         deps + build + check-regen + every test suite, on both backends; prints "N passed, N failed, N skipped"
 #   demo         the main job: pmemsharp info + bench --quick
@@ -12,12 +12,14 @@
 #   pack         the PmdkSharp and PmdkSharp.Native.linux-x64 packages (.nupkg, .snupkg) into .build/packages/
 #   sample-check pack, then the AOT smoke app (no system libpmem) and the RecordLog service (restart, every record back)
 #   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
-#   test-docker  docker/Dockerfile built and run here (own dockerd, debootstrap base image): ./build.sh test in a container (not CI)
+#   test-docker  docker/Dockerfile built and run here (eng/test-docker.sh: own dockerd, debootstrap base image): ./build.sh test in a container (not CI)
+# CONFIGURATION (default Release) and FRAMEWORK (default: each project's own) select the build that is run.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
 OUT=${PMDKSHARP_OUT:-$ROOT/.build}
 CONFIG=${CONFIGURATION:-Release}
+FRAMEWORK=${FRAMEWORK:-}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_NOLOGO=1
 
 APT_PACKAGES=(libpmem1 libpmem-dev libpmem2 libpmem2-dev libclang1-14 libclang-common-14-dev gcc libc6-dev
@@ -41,10 +43,14 @@ apt_deps() {
   fi
 }
 
-deps() {
-  apt_deps
+restore() {
   log "dotnet restore"
   dotnet restore PmdkSharp.sln --nologo -v q
+}
+
+deps() {
+  apt_deps
+  restore
 }
 
 build() {
@@ -53,6 +59,7 @@ build() {
 }
 
 regen() {
+  apt_deps
   log "regenerating generated/"
   native/bindings/regen.sh
 }
@@ -65,15 +72,43 @@ check_regen() {
   fi
 }
 
-# Runs one test assembly's tests with extra environment; TRX files land in $OUT/test-results.
-# DAX tests need the VM's file systems: ./build.sh test-dax runs them.
+# A project's main output in $CONFIG (and $FRAMEWORK, else its only or first target framework), as MSBuild
+# computes it: bin/<configuration>/<framework>/<assembly>.dll.
+target_path() {
+  local project=$1 framework=$FRAMEWORK
+  if [[ -z $framework ]]; then
+    framework=$(dotnet msbuild "$project" -nologo -getProperty:TargetFramework)
+    [[ -n $framework ]] || framework=$(dotnet msbuild "$project" -nologo -getProperty:TargetFrameworks)
+    framework=${framework%%;*}
+  fi
+  dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration="$CONFIG" -p:TargetFramework="$framework"
+}
+
+# tests/NAME.runsettings, or a copy with PMDKSHARP_DISK_DIR in place of the default disk directory.
+settings_file() {
+  local file=tests/$1.runsettings disk=${PMDKSHARP_DISK_DIR:-}
+  if [[ -n $disk && $disk != /var/tmp/pmdksharp-tests ]]; then
+    mkdir -p "$OUT"
+    sed "s|/var/tmp/pmdksharp-tests|$disk|g" "$file" >"$OUT/$1.runsettings"
+    file=$OUT/$1.runsettings
+  fi
+  printf '%s' "$file"
+}
+
+# Runs one test project's tests, with tests/SETTINGS.runsettings when a third argument names one; TRX files
+# land in $OUT/test-results. DAX tests need the VM's file systems: ./build.sh test-dax runs them.
 run_tests() {
-  local name=$1 project=$2; shift 2
-  log "tests: $name"
-  local status=0
-  env "$@" dotnet test "$project" -c "$CONFIG" --no-build --nologo \
-    --logger "trx;LogFileName=$name.trx" --results-directory "$OUT/test-results" \
-    --filter "Category!=Dax" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+  local name=$1 project=$2 settings=${3:-} status=0
+  local args=(-c "$CONFIG" --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$OUT/test-results"
+    --filter "Category!=Dax")
+  if [[ -n $FRAMEWORK ]]; then args+=(--framework "$FRAMEWORK"); fi
+  log "tests: $name${settings:+ (tests/$settings.runsettings)}"
+  if [[ -n $settings ]]; then
+    # The settings file sets the variables; -u keeps one exported in this shell from leaking into a run that leaves it empty.
+    env -u PMEM_IS_PMEM_FORCE -u PMDKSHARP_TEST_DIRS dotnet test "$project" "${args[@]}" --settings "$(settings_file "$settings")" || status=$?
+  else
+    dotnet test "$project" "${args[@]}" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+  fi
   if ((status != 0)); then echo "$name: dotnet test exited with $status" >>"$OUT/test-results/exit-codes"; fi
 }
 
@@ -82,21 +117,24 @@ test_all() {
   build
   check_regen
   rm -rf "$OUT/test-results"; mkdir -p "$OUT/test-results"
-  local disk=${PMDKSHARP_DISK_DIR:-/var/tmp/pmdksharp-tests}
   run_tests generator tests/PmdkSharp.Generator.Tests
+  run_tests cli tests/PmdkSharp.Cli.Tests
   # libpmem reads PMEM_IS_PMEM_FORCE once per process, so emulated pmem and the msync path are two runs.
-  run_tests emulated-pmem tests/PmdkSharp.Tests PMEM_IS_PMEM_FORCE=1 PMDKSHARP_TEST_DIRS=/dev/shm
-  run_tests msync-path tests/PmdkSharp.Tests PMEM_IS_PMEM_FORCE= PMDKSHARP_TEST_DIRS="$disk:/dev/shm"
+  run_tests emulated-pmem tests/PmdkSharp.Tests emulated-pmem
+  run_tests msync-path tests/PmdkSharp.Tests msync-path
   tests/summarize-trx.sh "$OUT/test-results"
 }
 
-# The pmemsharp tool (src/PmdkSharp.Cli) and the C baseline it compares CopyPersist against.
-PMEMSHARP="$ROOT/src/PmdkSharp.Cli/bin/$CONFIG/net10.0/pmemsharp"
+# The pmemsharp tool (src/PmdkSharp.Cli; its apphost beside the .dll, set by build_tool) and the C baseline
+# it compares CopyPersist against.
+PMEMSHARP=
 NATIVE_BENCH="$OUT/native/copy_persist"
 
 build_tool() {
   log "dotnet build src/PmdkSharp.Cli ($CONFIG)"
   dotnet build src/PmdkSharp.Cli -c "$CONFIG" --no-restore --nologo -v q -clp:ErrorsOnly
+  PMEMSHARP=$(target_path src/PmdkSharp.Cli/PmdkSharp.Cli.csproj)
+  PMEMSHARP=${PMEMSHARP%.dll}
   log "gcc native/bench/copy_persist.c"
   mkdir -p "$OUT/native"
   gcc -O2 -Wall -Wextra -Werror -o "$NATIVE_BENCH" native/bench/copy_persist.c -lpmem -lpthread
@@ -141,8 +179,9 @@ test_dax() {
   deps
   build
   local results="$OUT/test-results/dax" status=0 part=0 t0=$SECONDS t1 t2
-  local host="$ROOT/tests/PmdkSharp.TestHost/bin/$CONFIG/net10.0/PmdkSharp.TestHost.dll"
-  local tests="$ROOT/tests/PmdkSharp.Tests/bin/$CONFIG/net10.0/PmdkSharp.Tests.dll"
+  local host tests
+  host=$(target_path tests/PmdkSharp.TestHost/PmdkSharp.TestHost.csproj)
+  tests=$(target_path tests/PmdkSharp.Tests/PmdkSharp.Tests.csproj)
   rm -rf "$results"; mkdir -p "$results"
   log "test-dax 1/3: ADR, DAX tests and every test that takes a directory"
   PMDKSHARP_VM_PERSISTENCE=adr PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh bash -c '
@@ -163,7 +202,7 @@ test_dax() {
   if ((part != 0)); then echo "test-dax (eADR): exited with $part" >>"$OUT/test-results/exit-codes"; status=$part; part=0; fi
   t2=$SECONDS
   log "test-dax 3/3: power cuts"
-  PMDKSHARP_CONFIG=$CONFIG tests/dax/power-cut.sh --cycles "${PMDKSHARP_POWER_CUTS:-3}" --out "$results/power-cut" || part=$?
+  tests/dax/power-cut.sh --host-dll "$host" --cycles "${PMDKSHARP_POWER_CUTS:-3}" --out "$results/power-cut" || part=$?
   if ((part != 0)); then echo "test-dax (power cuts): exited with $part" >>"$OUT/test-results/exit-codes"; status=$part; fi
   echo "test-dax timings: ADR $((t1 - t0)) s, eADR $((t2 - t1)) s, power cuts $((SECONDS - t2)) s, total $((SECONDS - t0)) s" >&2
   tests/summarize-trx.sh "$results"
@@ -196,13 +235,14 @@ sample_check() {
 reliability() {
   deps
   build
-  local disk=${PMDKSHARP_DISK_DIR:-/var/tmp/pmdksharp-tests} report=$OUT/reliability.txt status=0
+  local report=$OUT/reliability.txt status=0
   mkdir -p "$OUT"; : >"$report"
-  for setting in "PMEM_IS_PMEM_FORCE=1 PMDKSHARP_TEST_DIRS=/dev/shm" "PMEM_IS_PMEM_FORCE= PMDKSHARP_TEST_DIRS=$disk:/dev/shm"; do
-    log "reliability: $setting"
-    env $setting PMDKSHARP_LONG="${PMDKSHARP_LONG:-1}" PMDKSHARP_REQUIRE_PMDK=1 PMDKSHARP_RELIABILITY_REPORT="$report" \
-      dotnet test tests/PmdkSharp.Tests -c "$CONFIG" --no-build --nologo \
-      --filter "FullyQualifiedName~PmdkSharp.Tests.Reliability" || status=$?
+  for setting in emulated-pmem msync-path; do
+    log "reliability: tests/$setting.runsettings"
+    env -u PMEM_IS_PMEM_FORCE -u PMDKSHARP_TEST_DIRS \
+      PMDKSHARP_LONG="${PMDKSHARP_LONG:-1}" PMDKSHARP_REQUIRE_PMDK=1 PMDKSHARP_RELIABILITY_REPORT="$report" \
+      dotnet test tests/PmdkSharp.Tests -c "$CONFIG" --no-build --nologo --settings "$(settings_file "$setting")" \
+      ${FRAMEWORK:+--framework "$FRAMEWORK"} --filter "FullyQualifiedName~PmdkSharp.Tests.Reliability" || status=$?
   done
   log "figures ($report)"
   sort -t$'\t' -k3 "$report"
@@ -211,7 +251,7 @@ reliability() {
 
 case "${1:-}" in
   deps) deps ;;
-  build) deps; build ;;
+  build) restore; build ;;
   regen) regen ;;
   check-regen) check_regen ;;
   test) test_all ;;
@@ -223,6 +263,6 @@ case "${1:-}" in
   sample-check) sample_check ;;
   reliability) reliability ;;
   apt-deps) apt_deps ;;  # deps without the restore (docker/Dockerfile's cached layer)
-  test-docker) docker/test-docker.sh ;;
+  test-docker) eng/test-docker.sh ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac

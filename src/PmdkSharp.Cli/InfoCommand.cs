@@ -45,6 +45,7 @@ internal static class InfoCommand
         string[] flushes = ["clwb", "clflushopt", "clflush", "movdir64b"];
         runtime.AddRow("CPU", Markup.Escape(Sys.CpuModel()));
         runtime.AddRow("CPU flush features", string.Join(", ", flushes.Select(f => flags.Contains(f) ? $"{f} yes" : $"{f} no")));
+        runtime.AddRow("managed cache-line flush", Markup.Escape(PmdkSharp.Durability.CacheLineFlushSupport.Current.Reason));
         runtime.AddRow("THP enabled", Sys.SysfsChoice("/sys/kernel/mm/transparent_hugepage/enabled"));
         runtime.AddRow("THP shmem_enabled", Sys.SysfsChoice("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
         runtime.AddRow("kernel", Markup.Escape(Sys.KernelRelease()));

@@ -65,10 +65,12 @@ public sealed unsafe partial class PmemFile : IDisposable
         OptionsValidator.Validate(path, options);
         PmemBackendKind backend = BackendSelector.For(options.Backend);
         FileMapping mapping = FileMapping.Open(path, options, backend);
-        DurabilityStrategy strategy = DurabilityStrategies.For(backend, mapping, path);
+        DurabilityStrategy strategy = DurabilityStrategies.For(backend, mapping, path, options.CrashSimulator);
         if (options.StrategyDecorator is { } decorate)
             strategy = decorate(strategy);
-        return new PmemFile(path, options, mapping, backend, strategy);
+        var file = new PmemFile(path, options, mapping, backend, strategy);
+        options.CrashSimulator?.Track(file);
+        return file;
     }
 
     /// <summary>Opens an existing file and maps its whole current length.</summary>
@@ -170,6 +172,13 @@ public sealed unsafe partial class PmemFile : IDisposable
     internal FileMapping Mapping => mapping;
 
     internal DurabilityStrategy Strategy => strategy;
+
+    /// <summary>A crash simulator's adversarial write-back of unpersisted words; returns how many were written.</summary>
+    internal long SimulatedWriteBack(Random random, double probability)
+    {
+        using LeaseGate.Lease lease = Enter();
+        return ((SimulatedPersistStrategy)strategy).WriteBackSome(mapping.Length, random, probability);
+    }
 
     /// <summary>True once <see cref="Dispose"/> was called.</summary>
     internal bool IsDisposed => gate.IsClosing;

@@ -45,6 +45,12 @@ public sealed record PmemFileOptions
     /// <summary>The backend for this mapping; <see cref="PmemBackendKind.Default"/> uses <see cref="PmemRuntime.DefaultBackend"/>.</summary>
     public PmemBackendKind Backend { get; init; }
 
+    /// <summary>
+    /// Maps the file for crash simulation (copy-on-write; only persisted ranges reach the file) under
+    /// this simulator: for tests of recovery code. Null (the default) maps it normally.
+    /// </summary>
+    public CrashSimulator? CrashSimulator { get; init; }
+
     /// <summary>Wraps the strategy chosen at open (tests observe every range handed to it); null in normal use.</summary>
     internal Func<DurabilityStrategy, DurabilityStrategy>? StrategyDecorator { get; init; }
 }

@@ -2,7 +2,7 @@
 # Power cuts in the DAX VM: proves that what PmemFile.Persist acknowledged survives qemu being
 # SIGKILLed (no shutdown, no sync: for the guest, the power went out).
 #
-#   tests/dax/power-cut.sh [--cycles N] [--mode persist|no-persist] [--seed S] [--out DIR]
+#   tests/dax/power-cut.sh [--cycles N] [--mode persist|no-persist] [--seed S] [--out DIR] [--host-dll DLL]
 #
 # Every cycle is one boot of tests/dax/run-in-vm.sh with the same disk and NVDIMM images. In the
 # guest, `PmdkSharp.TestHost power-log` first recovers four logs (each backend on the msync path,
@@ -22,23 +22,24 @@
 #
 # Results: DIR/results.txt (one line per log and cycle, then a summary) and DIR/power-cut.trx
 # (counted by tests/summarize-trx.sh). Exit 0 when every check passed.
-# Environment: PMDKSHARP_CONFIG (default Release) picks the TestHost build; the
+# --host-dll: the PmdkSharp.TestHost build to run (default: the Release net10.0 one); the
 # PMDKSHARP_VM_* settings of run-in-vm.sh apply.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cycles=3 mode=persist seed=$RANDOM$RANDOM out=$repo/.build/power-cut
+host_dll=$repo/tests/PmdkSharp.TestHost/bin/Release/net10.0/PmdkSharp.TestHost.dll
 while [ $# -gt 0 ]; do
     case $1 in
         --cycles) cycles=$2; shift 2 ;;
         --mode) mode=$2; shift 2 ;;
         --seed) seed=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
+        --host-dll) host_dll=$2; shift 2 ;;
         *) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 case $mode in persist|no-persist) ;; *) echo "power-cut: --mode persist|no-persist" >&2; exit 2 ;; esac
-host_dll=$repo/tests/PmdkSharp.TestHost/bin/${PMDKSHARP_CONFIG:-Release}/net10.0/PmdkSharp.TestHost.dll
 [ -f "$host_dll" ] || { echo "power-cut: build tests/PmdkSharp.TestHost first ($host_dll)" >&2; exit 2; }
 
 logs=(nodax-pmdk=pmdk:/mnt/nodax/power-pmdk.log nodax-managed=managed:/mnt/nodax/power-managed.log

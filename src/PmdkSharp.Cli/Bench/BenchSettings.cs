@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 
 namespace PmdkSharp.Cli.Bench;
 
@@ -48,19 +47,6 @@ internal sealed record BenchSettings
             SmallWriteSeconds = 0.02, CopyRegionBytes = Math.Min(fileBytes, 64 * mib),
             CopyBytesPerSize = Math.Min(fileBytes, 64 * mib) / 4, CopyRounds = 1, Repeats = 1,
         };
-    }
-
-    /// <summary>Parses 16M, 1G, 4096...</summary>
-    public static long ParseSize(string text)
-    {
-        text = text.Trim().ToUpperInvariant().TrimEnd('B').TrimEnd('I');
-        long unit = 1;
-        if (text.Length > 0 && "KMG".Contains(text[^1]))
-        {
-            unit = text[^1] switch { 'K' => 1L << 10, 'M' => 1L << 20, _ => 1L << 30 };
-            text = text[..^1];
-        }
-        return long.Parse(text, CultureInfo.InvariantCulture) * unit;
     }
 
     public static readonly int[] RecordSizes = [64, 256, 4096];

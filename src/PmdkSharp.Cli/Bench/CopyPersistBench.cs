@@ -14,9 +14,33 @@ namespace PmdkSharp.Cli.Bench;
 /// disjoint halves of one file against C with two threads. Rounds alternate C# and C and the best
 /// of each is kept, so a noisy neighbour hurts both alike.
 /// </summary>
-internal static unsafe class CopyPersistBench
+internal sealed unsafe class CopyPersistBench : IBenchSection
 {
-    public static int Steps(BenchSettings s) => 2 * s.CopyRounds;
+    private const string BigTarget = "copy-persist: CopyPersist >= 0.98x C's throughput for >= 4 KiB (time C#/C <= 1.02)";
+    private const string SmallTarget = "copy-persist: per-call API at most 10 ns over C at 64 B";
+    private const string ScopeTarget = "copy-persist: access scope at most 3 ns over C at 64 B";
+    private const string WritersTarget = "copy-persist: two writers on one file >= 1.8x one writer";
+
+    public string Name => "copy-persist";
+
+    /// <summary>Measured only in the emulated-pmem child; in the tool's own process one step notes a missing memory directory.</summary>
+    public int Steps(BenchContext context) =>
+        context.InEmulatedPmemChild ? 2 * context.Settings.CopyRounds : context.Memory is null ? 1 : 0;
+
+    public void Run(BenchContext context, IProgressSink progress)
+    {
+        if (!context.InEmulatedPmemChild || context.Memory is not { } memory)
+        {
+            progress.Step("copy-persist: no emulated pmem");
+            context.Report.Skipped.Add("copy-persist: not run, no tmpfs or DAX directory among --dir");
+            foreach (string target in new[] { BigTarget, SmallTarget, ScopeTarget, WritersTarget })
+                context.Report.Findings.Add(Finding.NotComputed(target, "no tmpfs or DAX directory among --dir"));
+            return;
+        }
+        ResultTable table = Run(memory, context.Settings, context.NativeBench, progress, context.Report.Skipped);
+        context.Report.Tables.Add(table);
+        AddFindings(context.Report, table);
+    }
 
     public static ResultTable Run(BenchDir dir, BenchSettings s, string? nativeBench, IProgressSink progress, List<string> skipped)
     {
@@ -196,45 +220,60 @@ internal static unsafe class CopyPersistBench
 
     public static void AddFindings(BenchReport report, ResultTable table)
     {
-        var big = table.Rows.Where(r => BenchSettings.ParseSize(r.Label.Replace(" ", "")) >= 4096 && r.Values[2] is not null).ToList();
+        // A value by column index, null where the row is shorter (a table from an older results.json).
+        static double? At(ResultRow? row, int column) => row is not null && column < row.Values.Count ? row.Values[column] : null;
+
+        var big = table.Rows.Where(r => ByteSize.Parse(r.Label) >= 4096 && At(r, 2) is not null).ToList();
         if (big.Count > 0)
         {
             ResultRow worst = big.OrderByDescending(r => r.Values[2]).First();
             report.Findings.Add(new Finding
             {
-                Target = "copy-persist: CopyPersist >= 0.98x C's throughput for >= 4 KiB (time C#/C <= 1.02)",
+                Target = BigTarget,
                 Measured = "C#/C " + string.Join(", ", big.Select(r => $"{r.Label} {r.Values[2]:F3}")) + $"; worst {worst.Label}",
                 Met = worst.Values[2] <= 1 / 0.98,
             });
         }
+        else
+            report.Findings.Add(Finding.NotComputed(BigTarget, "no C#/C ratio at >= 4 KiB (C baseline not run?)"));
+
         ResultRow? small = table.Rows.FirstOrDefault(r => r.Label == "64 B");
-        if (small?.Values[0] is double cs && small.Values[1] is double c)
+        string noSmall = small is null ? "64 B not measured" : "no C time at 64 B (C baseline not run?)";
+        if (At(small, 0) is double cs && At(small, 1) is double c)
         {
-            double persistExtra = (small.Values[5] ?? double.NaN) - (small.Values[6] ?? double.NaN);
+            double persistExtra = (At(small, 5) ?? double.NaN) - (At(small, 6) ?? double.NaN);
             report.Findings.Add(new Finding
             {
-                Target = "copy-persist: per-call API at most 10 ns over C at 64 B",
+                Target = SmallTarget,
                 Measured = $"64 B row: CopyPersist {cs:F1} ns vs C {c:F1} ns: {cs - c:+0.0;-0.0} ns; Persist {persistExtra:+0.0;-0.0} ns",
                 Met = cs - c <= 10,
             });
         }
-        if (small?.Values[8] is double scope && small.Values[1] is double cBase)
+        else
+            report.Findings.Add(Finding.NotComputed(SmallTarget, noSmall));
+
+        if (At(small, 8) is double scope && At(small, 1) is double cBase)
             report.Findings.Add(new Finding
             {
-                Target = "copy-persist: access scope at most 3 ns over C at 64 B",
-                Measured = $"64 B row: scope CopyPersist {scope:F1} ns vs C {cBase:F1} ns: {scope - cBase:+0.0;-0.0} ns (raw P/Invoke {small.Values[9]:F1} ns)",
+                Target = ScopeTarget,
+                Measured = $"64 B row: scope CopyPersist {scope:F1} ns vs C {cBase:F1} ns: {scope - cBase:+0.0;-0.0} ns (raw P/Invoke {At(small, 9):F1} ns)",
                 Met = scope - cBase <= 3,
             });
-        var two = table.Rows.Where(r => r.Values[14] is not null && !double.IsNaN(r.Values[14]!.Value)).ToList();
+        else
+            report.Findings.Add(Finding.NotComputed(ScopeTarget, small is null ? noSmall : At(small, 8) is null ? "no scope time at 64 B" : noSmall));
+
+        var two = table.Rows.Where(r => At(r, 14) is double x && !double.IsNaN(x)).ToList();
         if (two.Count > 0)
         {
             ResultRow worst = two.OrderBy(r => r.Values[14]).First();
             report.Findings.Add(new Finding
             {
-                Target = "copy-persist: two writers on one file >= 1.8x one writer",
-                Measured = "C# " + string.Join(", ", two.Select(r => $"{r.Label} {r.Values[14]:F2}x")) + $" (C {string.Join(", ", two.Select(r => $"{r.Values[15]:F2}x"))}); worst {worst.Label}",
+                Target = WritersTarget,
+                Measured = "C# " + string.Join(", ", two.Select(r => $"{r.Label} {r.Values[14]:F2}x")) + $" (C {string.Join(", ", two.Select(r => $"{At(r, 15):F2}x"))}); worst {worst.Label}",
                 Met = worst.Values[14] >= 1.8,
             });
         }
+        else
+            report.Findings.Add(Finding.NotComputed(WritersTarget, "no two-writer ratio measured"));
     }
 }

@@ -12,9 +12,17 @@ namespace PmdkSharp.Cli.Bench;
 /// without MADV_HUGEPAGE, against the same on the default tmpfs and against MemoryMappedFile,
 /// whose view is not 2 MiB aligned.
 /// </summary>
-internal static unsafe class HugePagesBench
+internal sealed unsafe class HugePagesBench : IBenchSection
 {
-    public static int Steps => 6;
+    public string Name => "huge-pages";
+
+    public int Steps(BenchContext context) => context.InEmulatedPmemChild ? 0 : 6;
+
+    public void Run(BenchContext context, IProgressSink progress)
+    {
+        if (Run(context.Memory, context.Settings, progress, context.Report.Skipped) is { } table)
+            context.Report.Tables.Add(table);
+    }
 
     public static ResultTable? Run(BenchDir? memoryDir, BenchSettings s, IProgressSink progress, List<string> skipped)
     {

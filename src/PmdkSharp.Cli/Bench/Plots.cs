@@ -64,7 +64,7 @@ internal static class Plots
 
         if (report.Table("copy-persist") is { } copy)
         {
-            double[] sizes = copy.Rows.Select(r => Math.Log2(BenchSettings.ParseSize(r.Label.Replace(" ", "")))).ToArray();
+            double[] sizes = copy.Rows.Select(r => Math.Log2(ByteSize.Parse(r.Label))).ToArray();
             string[] labels = copy.Rows.Select(r => r.Label).ToArray();
             var plot = new Plot();
             var cs = plot.Add.Scatter(sizes, Column(copy, "C# GB/s"));

@@ -38,12 +38,15 @@ internal sealed class ResultRow
     public List<double?> Values { get; set; } = new();
 }
 
-/// <summary>A target from the issue, what was measured, and whether it was met (null: not measurable here).</summary>
+/// <summary>A target, what was measured, and whether it was met (null: not measurable here, shown as n/a).</summary>
 internal sealed class Finding
 {
     public string Target { get; set; } = "";
     public string Measured { get; set; } = "";
     public bool? Met { get; set; }
+
+    /// <summary>A target this run could not judge: it stays in the report as n/a with the reason.</summary>
+    public static Finding NotComputed(string target, string reason) => new() { Target = target, Measured = "n/a: " + reason, Met = null };
 }
 
 internal sealed class BenchReport

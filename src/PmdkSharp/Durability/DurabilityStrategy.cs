@@ -31,11 +31,17 @@ internal abstract unsafe class DurabilityStrategy
 internal static unsafe class DurabilityStrategies
 {
     /// <summary>
-    /// Cache-line flushes through libpmem where the mapping is persistent memory and the PMDK
-    /// backend was chosen; msync everywhere else (page-cache file systems, and the managed backend).
+    /// The crash simulator's write-through when one is given; msync where the mapping is not
+    /// persistent memory; on persistent memory, cache-line flushes through libpmem (PMDK backend)
+    /// or through the managed flusher (managed backend), and msync where neither can flush.
     /// </summary>
-    public static DurabilityStrategy For(PmemBackendKind backend, Mapping.FileMapping mapping, string path) =>
-        backend == PmemBackendKind.Pmdk && mapping.IsPmem
-            ? LibpmemFlushStrategy.Instance
+    public static DurabilityStrategy For(PmemBackendKind backend, Mapping.FileMapping mapping, string path, CrashSimulator? simulator) =>
+        simulator is not null ? new SimulatedPersistStrategy(simulator, mapping.Handle.File.SafeFileHandle, mapping.Base, path)
+        : !mapping.IsPmem ? new MsyncStrategy(path, mapping.Base)
+        : backend == PmemBackendKind.Pmdk ? LibpmemFlushStrategy.Instance
+        : CacheLineFlushSupport.Current.Flusher is { } flusher
+            ? new ManagedFlushStrategy(flusher, Backends.AutoFlushProbe.PlatformHasAutoFlush)
+            // No usable flush instruction (another architecture, executable memory refused): msync is
+            // correct on file-system DAX too, page by page. CacheLineFlushSupport.Current.Reason says why.
             : new MsyncStrategy(path, mapping.Base);
 }

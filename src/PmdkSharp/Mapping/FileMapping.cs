@@ -67,7 +67,8 @@ internal sealed unsafe class FileMapping
                     $"MaxLength ({maxLength}) is less than the length of '{path}' ({fileLength}).");
 
             bool writable = !options.ReadOnly;
-            FileMapping mapping = backend == PmemBackendKind.Pmdk && writable && maxLength == fileLength && fileLength > 0
+            bool simulated = options.CrashSimulator is not null;
+            FileMapping mapping = backend == PmemBackendKind.Pmdk && writable && maxLength == fileLength && fileLength > 0 && !simulated
                 ? MapWithLibpmem(file, path, options, fileLength)
                 : MapOverReservation(file, path, options, fileLength, maxLength);
             long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
@@ -108,13 +109,24 @@ internal sealed unsafe class FileMapping
         try
         {
             int fd = (int)file.SafeFileHandle.DangerousGetHandle();
-            // MAP_SYNC first: it only succeeds on DAX, where it makes CPU cache flushes enough to persist.
-            bool mapSync = true;
-            int errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
-            if (errno == EOPNOTSUPP || errno == EINVAL)
+            bool simulated = options.CrashSimulator is not null;
+            bool mapSync = false;
+            int errno;
+            if (simulated)
             {
-                mapSync = false;
-                errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_SHARED, fd);
+                // A crash simulation maps copy-on-write: stores stay private until a persist writes them to the file.
+                errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_PRIVATE, fd);
+            }
+            else
+            {
+                // MAP_SYNC first: it only succeeds on DAX, where it makes CPU cache flushes enough to persist.
+                mapSync = true;
+                errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
+                if (errno == EOPNOTSUPP || errno == EINVAL)
+                {
+                    mapSync = false;
+                    errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_SHARED, fd);
+                }
             }
             if (errno != 0)
                 throw errno == ENOMEM
@@ -122,7 +134,7 @@ internal sealed unsafe class FileMapping
                     : Errno.ToException(errno, "mmap", path);
             if (options.HugePages)
                 madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
-            return new FileMapping(options, handle, fileLength, maxLength, mapSync, PmemForce.Apply(mapSync));
+            return new FileMapping(options, handle, fileLength, maxLength, mapSync, simulated || PmemForce.Apply(mapSync));
         }
         catch
         {

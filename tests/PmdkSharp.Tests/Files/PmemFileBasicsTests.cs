@@ -41,8 +41,9 @@ public class PmemFileBasicsTests
             foreach (PmemFile file in new[] { fixedSize, growable })
             {
                 Assert.Equal(expected, file.IsPersistentMemory);
-                // The managed backend persists with msync until it has a cache-line flush of its own.
-                PersistMethod method = expected && backend == PmemBackendKind.Pmdk ? PersistMethod.LibpmemFlush : PersistMethod.Msync;
+                PersistMethod method = !expected ? PersistMethod.Msync
+                    : backend == PmemBackendKind.Pmdk ? PersistMethod.LibpmemFlush
+                    : PersistMethod.ManagedFlush;
                 Assert.Equal(method, file.PersistMethod);
                 Assert.Equal(method == PersistMethod.Msync ? StoreGranularity.Page : StoreGranularity.CacheLine, file.Granularity);
             }

@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Reflection;
+using System.Runtime.Versioning;
 using System.Text.Json;
 
 namespace PmdkSharp.Tests.Runtime;
@@ -86,7 +88,8 @@ internal static class TestHostProcess
     /// <summary>
     /// The test host built beside this assembly: the project references it (without referencing
     /// its assembly) so any build of the tests builds it too, in the same configuration, at
-    /// tests/PmdkSharp.TestHost/bin/&lt;configuration&gt;/net10.0/.
+    /// tests/PmdkSharp.TestHost/bin/&lt;configuration&gt;/&lt;framework&gt;/: the framework this
+    /// assembly was built for when the host has it, else the host's only one.
     /// </summary>
     private static string FindHostDll()
     {
@@ -97,12 +100,27 @@ internal static class TestHostProcess
             string project = Path.Combine(directory.FullName, "tests", "PmdkSharp.TestHost");
             if (!Directory.Exists(project))
                 continue;
-            string dll = Path.Combine(project, "bin", configuration, "net10.0", "PmdkSharp.TestHost.dll");
+            string bin = Path.Combine(project, "bin", configuration);
+            string dll = Path.Combine(bin, FrameworkFolder(), "PmdkSharp.TestHost.dll");
             if (File.Exists(dll))
                 return dll;
+            string[] built = Directory.Exists(bin)
+                ? Directory.GetFiles(bin, "PmdkSharp.TestHost.dll", SearchOption.AllDirectories)
+                    .Where(f => Path.GetDirectoryName(Path.GetDirectoryName(f)) == bin).ToArray()
+                : [];
+            if (built.Length == 1)
+                return built[0];
             throw new FileNotFoundException(
-                $"PmdkSharp.TestHost is not built for {configuration}: build the solution (./build.sh build) first.", dll);
+                $"PmdkSharp.TestHost is not built for {configuration} ({FrameworkFolder()}): build the solution (./build.sh build) first.", dll);
         }
         throw new DirectoryNotFoundException($"No tests/PmdkSharp.TestHost above {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>This assembly's target framework as an output folder name: ".NETCoreApp,Version=v10.0" -> "net10.0".</summary>
+    private static string FrameworkFolder()
+    {
+        string? name = typeof(TestHostProcess).Assembly.GetCustomAttribute<TargetFrameworkAttribute>()?.FrameworkName;
+        int v = name?.IndexOf(",Version=v", StringComparison.Ordinal) ?? -1;
+        return v < 0 ? Path.GetFileName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)) : "net" + name![(v + ",Version=v".Length)..];
     }
 }

@@ -25,13 +25,26 @@ DOCKER=/usr/bin/docker   # Debian's client (another one may come first in PATH)
 IMAGE=${PMDKSHARP_DOCKER_IMAGE:-pmdksharp-test:latest}
 LABEL=org.pmdksharp.test-docker=1
 RUNDIR=/run/pmdksharp-docker
-MIRROR=${PMDKSHARP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 export DOCKER_BUILDKIT=0   # the classic builder: no buildx plugin needed, --network host allowed
 
 log() { printf '\n== [test-docker] %s\n' "$*" >&2; }
 die() { echo "test-docker: $*" >&2; exit 1; }
 stage_start=$SECONDS started_at=$(date -u +%FT%TZ) timings=()
 stage() { timings+=("$1 $((SECONDS - stage_start))s"); stage_start=$SECONDS; }
+
+# The Debian mirror this machine's apt already uses (from the package lists its sources produced): the
+# archive of its main suite, or with "security" of its security suite. Empty when apt knows none.
+host_apt_mirror() {
+  apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(TARGET_OF)' 2>/dev/null | sort -u |
+    while read -r uri release type; do
+      [[ $type == deb ]] || continue
+      case $1:$release in
+        main:*-security | main:*-updates | main:*-backports | main:*-proposed-updates) ;;
+        main:*) echo "${uri%/}"; break ;;
+        security:*-security) echo "${uri%/}"; break ;;
+      esac
+    done
+}
 
 [[ $(id -u) -eq 0 ]] || die "needs root (dockerd, debootstrap, apt-get)"
 mkdir -p "$CACHE"
@@ -110,26 +123,26 @@ if ! have_image "$base"; then
   [[ -z ${PMDKSHARP_DOCKER_BASE_IMAGE:-} ]] || die "$base: no such image"
   tarball=$CACHE/debian-bookworm.tar
   if [[ ! -s $tarball ]]; then
+    MIRROR=${PMDKSHARP_DEBIAN_MIRROR:-$(host_apt_mirror main)}
+    SECURITY_MIRROR=${PMDKSHARP_DEBIAN_SECURITY_MIRROR:-$(host_apt_mirror security)}
+    [[ -n $MIRROR ]] || die "no Debian mirror in this machine's apt sources (apt-get update, or set PMDKSHARP_DEBIAN_MIRROR)"
     log "debootstrap --variant=minbase bookworm ($MIRROR; log $CACHE/debootstrap.log)"
     rootfs=$CACHE/rootfs.tmp
     rm -rf "$rootfs"
     debootstrap --variant=minbase bookworm "$rootfs" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
       || { tail -n 20 "$CACHE/debootstrap.log" >&2; die "debootstrap failed"; }
-    # The sources the official debian:bookworm image has; no package lists or .debs in the image.
+    # The suites the official debian:bookworm image has, from the same mirrors; no package lists or .debs in the image.
     rm -f "$rootfs/etc/apt/sources.list"
-    cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $MIRROR
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+    {
+      printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: %s\n' \
+        "$MIRROR" /usr/share/keyrings/debian-archive-keyring.gpg
+      if [[ -n $SECURITY_MIRROR ]]; then
+        printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-security\nComponents: main\nSigned-By: %s\n' \
+          "$SECURITY_MIRROR" /usr/share/keyrings/debian-archive-keyring.gpg
+      else
+        log "no security suite in this machine's apt sources: the image gets none (PMDKSHARP_DEBIAN_SECURITY_MIRROR sets one)"
+      fi
+    } >"$rootfs/etc/apt/sources.list.d/debian.sources"
     rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log
     tar --numeric-owner -C "$rootfs" -cf "$tarball.tmp" .
     mv "$tarball.tmp" "$tarball"
@@ -162,7 +175,7 @@ else
   git clone -q --no-local "$ROOT" "$context"
   revision=$(git -C "$context" rev-parse --short HEAD)
 fi
-# The host's extra CAs (a TLS-inspecting proxy between this machine and nuget.org), for the build only.
+# The host's extra CAs (a TLS-inspecting proxy between this machine and the NuGet feed), for the build only.
 added_cas=()
 for crt in /usr/local/share/ca-certificates/*.crt; do
   [[ -f $crt && ! -e $context/docker/ca-certificates/${crt##*/} ]] || continue
