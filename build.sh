@@ -8,7 +8,7 @@
 #   demo         the main job: pmemsharp info + bench --quick
 #   bench        BenchmarkDotNet micro-benchmarks
 #   bench-smoke  pmemsharp bench at a tiny size (CI; no timing assertions)
-#   test-dax     the suite inside a qemu VM on a real DAX file system
+#   test-dax     DAX suites in a qemu VM with an emulated NVDIMM (ADR, eADR) and power-cut cycles
 #   pack         PmdkSharp, PmdkSharp.Native.linux-x64/-arm64, PmdkSharp.Extensions.Hosting and the pmemsharp tool into
 #                .build/packages/ (a fresh prerelease version per pack, in .build/packages/version.txt)
 #   sample-check pack, then the AOT smoke app (no system libpmem), the RecordLog service (restart, every record back),
@@ -75,14 +75,14 @@ check_regen() {
   fi
 }
 
-# A project's main output in $CONFIG (and $FRAMEWORK, else its only or first target framework), as MSBuild
+# A project's main output in $CONFIG (and $FRAMEWORK, else its only or last, the newest, target framework), as MSBuild
 # computes it: bin/<configuration>/<framework>/<assembly>.dll.
 target_path() {
   local project=$1 framework=$FRAMEWORK
   if [[ -z $framework ]]; then
     framework=$(dotnet msbuild "$project" -nologo -getProperty:TargetFramework)
     [[ -n $framework ]] || framework=$(dotnet msbuild "$project" -nologo -getProperty:TargetFrameworks)
-    framework=${framework%%;*}
+    framework=${framework##*;}
   fi
   dotnet msbuild "$project" -nologo -getProperty:TargetPath -p:Configuration="$CONFIG" -p:TargetFramework="$framework"
 }
@@ -186,14 +186,24 @@ bench() {
   dotnet run -c Release --project tests/PmdkSharp.Benchmarks --no-restore -- --artifacts "$OUT/benchmarkdotnet" "$@"
 }
 
-# In a qemu VM with a real DAX mount (tests/dax/): first how each backend maps a file on DAX and on
-# plain ext4 (MAP_SYNC, is_pmem without forcing), then the DAX tests and every test that takes a directory.
+# In a qemu VM with an emulated NVDIMM (tests/dax/), one VM at a time:
+#   1. ADR (persistence domain memory_controller): how each backend maps a file on DAX and on plain
+#      ext4, then the DAX tests (fsdax, devdax, failing disk) and every test that takes a directory
+#      except the reliability suite's (time-based, far too slow under TCG; the power cuts cover it);
+#   2. eADR (cpu_cache): the DAX tests again (granularity Byte, auto-flush), not the failing-disk ones
+#      (msync path: the persistence domain does not matter there);
+#   3. power cuts (tests/dax/power-cut.sh): qemu SIGKILLed PMDKSHARP_POWER_CUTS times (default 3).
+# Every part writes a TRX into .build/test-results/dax; the timings go to stderr.
 test_dax() {
   deps
   build
-  local results="$OUT/test-results/dax" status=0
+  local results="$OUT/test-results/dax" status=0 part=0 t0=$SECONDS t1 t2
+  local host tests
+  host=$(target_path tests/PmdkSharp.TestHost/PmdkSharp.TestHost.csproj)
+  tests=$(target_path tests/PmdkSharp.Tests/PmdkSharp.Tests.csproj)
   rm -rf "$results"; mkdir -p "$results"
-  PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh bash -c '
+  log "test-dax 1/3: ADR, DAX tests and every test that takes a directory"
+  PMDKSHARP_VM_PERSISTENCE=adr PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh bash -c '
     host=$1 tests=$2 results=$3
     for dir in "$PMDKSHARP_DAX_DIR" "$PMDKSHARP_NODAX_DIR"; do
       for backend in pmdk managed; do
@@ -201,11 +211,19 @@ test_dax() {
         dotnet "$host" open "$dir/probe-$backend.pmem" 4194304 "$backend" || exit 1
       done
     done
-    exec dotnet test "$tests" --filter "Category=Dax|DisplayName~/mnt/" \
-      --logger "trx;LogFileName=dax.trx" --results-directory "$results"' test-dax \
-    "$(target_path tests/PmdkSharp.TestHost/PmdkSharp.TestHost.csproj)" \
-    "$(target_path tests/PmdkSharp.Tests/PmdkSharp.Tests.csproj)" "$results" || status=$?
-  if ((status != 0)); then echo "test-dax: exited with $status" >>"$OUT/test-results/exit-codes"; fi
+    exec dotnet test "$tests" --filter "Category=Dax|(DisplayName~/mnt/&FullyQualifiedName!~.Reliability.)" \
+      --logger "trx;LogFileName=dax-adr.trx" --results-directory "$results"' test-dax "$host" "$tests" "$results" || part=$?
+  if ((part != 0)); then echo "test-dax (ADR): exited with $part" >>"$OUT/test-results/exit-codes"; status=$part; part=0; fi
+  t1=$SECONDS
+  log "test-dax 2/3: eADR, DAX tests"
+  PMDKSHARP_VM_PERSISTENCE=eadr PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh \
+    dotnet test "$tests" --filter "Category=Dax&FullyQualifiedName!~PersistIoError" --logger "trx;LogFileName=dax-eadr.trx" --results-directory "$results" || part=$?
+  if ((part != 0)); then echo "test-dax (eADR): exited with $part" >>"$OUT/test-results/exit-codes"; status=$part; part=0; fi
+  t2=$SECONDS
+  log "test-dax 3/3: power cuts"
+  tests/dax/power-cut.sh --host-dll "$host" --cycles "${PMDKSHARP_POWER_CUTS:-3}" --out "$results/power-cut" || part=$?
+  if ((part != 0)); then echo "test-dax (power cuts): exited with $part" >>"$OUT/test-results/exit-codes"; status=$part; fi
+  echo "test-dax timings: ADR $((t1 - t0)) s, eADR $((t2 - t1)) s, power cuts $((SECONDS - t2)) s, total $((SECONDS - t0)) s" >&2
   tests/summarize-trx.sh "$results"
   return $status
 }

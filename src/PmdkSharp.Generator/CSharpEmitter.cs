@@ -125,7 +125,14 @@ internal static class CSharpEmitter
             }
 
             text.Append("    /// <summary><c>").Append(Xml(field.CDeclaration)).Append("</c></summary>\n");
-            text.Append("    public ").Append(field.Type).Append(' ').Append(field.Name).Append(";\n");
+            if (field.FixedLength > 0)
+            {
+                text.Append("    public fixed ").Append(field.Type).Append(' ').Append(field.Name).Append('[').Append(field.FixedLength).Append("];\n");
+            }
+            else
+            {
+                text.Append("    public ").Append(field.Type).Append(' ').Append(field.Name).Append(";\n");
+            }
         }
 
         text.Append("}\n");

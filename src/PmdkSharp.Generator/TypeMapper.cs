@@ -217,12 +217,23 @@ internal sealed class TypeMapper
             {
                 string fieldName = Name(field);
                 CXType fieldType = Clang.clang_getCursorType(field);
-                if (Clang.clang_Cursor_isBitField(field) != 0 || fieldType.Kind is CXTypeKind.ConstantArray or CXTypeKind.IncompleteArray)
+                if (Clang.clang_Cursor_isBitField(field) != 0 || fieldType.Kind is CXTypeKind.IncompleteArray)
                 {
-                    throw new GeneratorException($"struct {name}: field {fieldName} (bit field or array) is not supported");
+                    throw new GeneratorException($"struct {name}: field {fieldName} (bit field or flexible array) is not supported");
                 }
 
                 string declarator = CSharpNames.JoinDeclarator(Spell(fieldType), fieldName);
+                if (fieldType.Kind == CXTypeKind.ConstantArray)
+                {
+                    // Integer arrays (reserved or spare words in kernel structs) become fixed buffers: same size, same layout.
+                    string element = CTypes.IntegerBuiltin(Clang.clang_getCanonicalType(Clang.clang_getArrayElementType(fieldType)).Kind) is { } builtin
+                        && builtin is not ("nint" or "nuint")
+                        ? builtin
+                        : throw new GeneratorException($"struct {name}: field {fieldName} (array of non-integers) is not supported");
+                    fields.Add(new FieldDesc(declarator, element, CSharpNames.Identifier(fieldName), (int)Clang.clang_getArraySize(fieldType)));
+                    continue;
+                }
+
                 fields.Add(new FieldDesc(declarator, MapType(fieldType, TypeUse.Other, out _), CSharpNames.Identifier(fieldName)));
             }
         }

@@ -34,6 +34,8 @@ public static class Program
         ["read"] = ("<path> <backend> <readonly|readwrite>", Reliability.ReliabilityCommands.Read),
         ["leak-loop"] = ("<dir> <backend> <seconds> <max-iterations> <dispose|finalize>", Reliability.ReliabilityCommands.LeakLoop),
         ["eintr-grow"] = ("<dir> <backend> <seconds>", Reliability.ReliabilityCommands.EintrGrow),
+        // Power cuts in the DAX VM (tests/dax/power-cut.sh).
+        ["power-log"] = ("<verify|persist|no-persist> <name>=<backend>:<path>...", Reliability.ReliabilityCommands.PowerLog),
     };
 
     public static int Main(string[] args)

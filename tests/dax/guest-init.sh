@@ -2,10 +2,12 @@
 # /init of the DAX test VM's initramfs (built by tests/dax/run-in-vm.sh).
 #
 # Loads the modules, mounts the host's / (9p, read-only) under a writable
-# overlay, makes ext4 on /dev/pmem0 and mounts it with -o dax at /mnt/dax,
-# mounts the non-DAX ext4 disk (virtio-blk) at /mnt/nodax, then runs the job
-# script written by the host inside a chroot of that view. Output, exit code
-# and timings go back to the host through the "vmctl" 9p share.
+# overlay, finds (or on a blank NVDIMM creates) two labelled namespaces on the
+# emulated NVDIMM: a devdax one (/dev/dax0.0) and an fsdax one (/dev/pmem0.1,
+# ext4 mounted -o dax at /mnt/dax); mounts the non-DAX ext4 disk (virtio-blk)
+# at /mnt/nodax, then runs the job script written by the host inside a chroot
+# of that view. Output, exit code and timings go back to the host through the
+# "vmctl" 9p share.
 # Never returns: the VM resets (qemu runs with -no-reboot and exits).
 
 /bin/busybox mkdir -p /bin /proc /sys /dev
@@ -38,7 +40,7 @@ done < /etc/modules.list
 P9="trans=virtio,version=9p2000.L,msize=262144"
 mkdir -p /ctl /host /out /rw /root
 mount -t 9p -o "$P9" vmctl /ctl || fail "mount vmctl share"
-. /ctl/guest.conf   # OUT_PATH, JOB, NODAX
+. /ctl/guest.conf   # OUT_PATH, JOB, NODAX, NODAX_OPTS, DMDISK, DEVDAX_SIZE, SYSCTL
 mount -t 9p -o "$P9,cache=loose,ro" hostroot /host || fail "mount hostroot share"
 mount -t 9p -o "$P9" vmout /out || fail "mount vmout share"
 
@@ -60,21 +62,49 @@ mount -t tmpfs -o mode=1777 shm $R/dev/shm
 mount -t tmpfs -o mode=0755 mnt $R/mnt || fail "mount /mnt"
 mkdir -p $R/mnt/dax $R/mnt/nodax $R/mnt/.vm-ctl
 
+# The NVDIMM (ACPI NFIT, 128 KiB label area). A blank backing file shows up
+# label-less; then write labels and create the two namespaces. The labels live
+# in the backing file, so a kept image finds the same namespaces next boot.
+# The tools are the host's (ndctl, mke2fs), run in the chroot.
 i=0
-while [ ! -b /dev/pmem0 ]; do
-    i=$((i + 1)); [ $i -le 100 ] || fail "/dev/pmem0 did not appear (memmap=...! missing?)"
+while [ ! -e /sys/bus/nd/devices/region0 ]; do
+    i=$((i + 1)); [ $i -le 100 ] || fail "no nvdimm region appeared (qemu -machine nvdimm=on?)"
     sleep 0.1
 done
-chroot $R /sbin/mke2fs -q -F -t ext4 -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 /dev/pmem0 \
-    || fail "mke2fs /dev/pmem0"
-mount -t ext4 -o dax /dev/pmem0 $R/mnt/dax || fail "mount -o dax /dev/pmem0"
+nd() { chroot $R /usr/bin/ndctl "$@"; }
+if ! nd list -N -r region0 | grep -q '"mode":"devdax"'; then
+    nd disable-region region0 >/dev/null 2>&1 || fail "ndctl disable-region"
+    nd init-labels -f nmem0 >/dev/null 2>&1 || fail "ndctl init-labels"
+    nd enable-region region0 >/dev/null 2>&1 || fail "ndctl enable-region"
+    nd create-namespace -r region0 -m devdax -a 2M -s "$DEVDAX_SIZE" >/dev/null || fail "ndctl create-namespace devdax"
+    nd create-namespace -r region0 -m fsdax >/dev/null || fail "ndctl create-namespace fsdax"
+    fresh=1
+fi
+ns=$(nd list -N -r region0 | tr -d ' \n')
+devdax=/dev/$(echo "$ns" | sed -n 's/.*"chardev":"\(dax[0-9.]*\)".*/\1/p')
+fsdax=/dev/$(echo "$ns" | sed -n 's/.*"blockdev":"\(pmem[0-9.]*\)".*/\1/p')
+[ -c "$devdax" ] || fail "no devdax character device ($devdax) in: $ns"
+[ -b "$fsdax" ] || fail "no fsdax block device ($fsdax) in: $ns"
+if [ "${fresh:-0}" = 1 ]; then
+    chroot $R /sbin/mke2fs -q -F -t ext4 -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$fsdax" \
+        || fail "mke2fs $fsdax"
+fi
+mount -t ext4 -o dax "$fsdax" $R/mnt/dax || fail "mount -o dax $fsdax"
 grep -q " $R/mnt/dax ext4 .*dax" /proc/mounts || fail "/mnt/dax is not mounted with dax"
+domain=$(cat /sys/bus/nd/devices/region0/persistence_domain 2>/dev/null || echo unknown)
+{ echo "export PMDKSHARP_DEVDAX=$devdax"; echo "export PMDKSHARP_PERSISTENCE_DOMAIN=$domain"; } > /ctl/guest.env
 
 if [ -n "$NODAX" ]; then
     [ -b "$NODAX" ] || fail "$NODAX missing"
-    mount -t ext4 -o dax=never "$NODAX" $R/mnt/nodax || fail "mount $NODAX"
+    mount -t ext4 -o "dax=never${NODAX_OPTS:+,$NODAX_OPTS}" "$NODAX" $R/mnt/nodax || fail "mount $NODAX"
 fi
 chmod 1777 $R/mnt/dax $R/mnt/nodax
+
+# Kernel settings the host asked for (e.g. writeback held back for power-cut tests).
+for kv in $SYSCTL; do
+    echo "${kv#*=}" > "/proc/sys/$(echo "${kv%%=*}" | tr . /)" || fail "sysctl $kv"
+done
+[ -z "$DMDISK" ] || [ -b "$DMDISK" ] || fail "$DMDISK missing"
 
 mount -o bind /ctl $R/mnt/.vm-ctl
 mkdir -p "$R$OUT_PATH" && mount -o bind /out "$R$OUT_PATH" || fail "bind results dir at $OUT_PATH"

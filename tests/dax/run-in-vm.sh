@@ -5,10 +5,14 @@
 #
 # The VM (Debian's stock kernel, a busybox initramfs, TCG: no KVM needed)
 # sees the host's / through 9p under a writable overlay (writes are discarded
-# when the VM ends) and runs COMMAND as root in that view, in the host's
-# current directory, with:
-#   PMDKSHARP_DAX_DIR=/mnt/dax      ext4 on /dev/pmem0 (memmap= pmem), -o dax
+# when the VM ends) and has an emulated NVDIMM (ACPI NFIT, labelled
+# namespaces). It runs COMMAND as root in that view, in the host's current
+# directory, with:
+#   PMDKSHARP_DAX_DIR=/mnt/dax      ext4 on the fsdax namespace (/dev/pmem0.1), -o dax
+#   PMDKSHARP_DEVDAX=/dev/dax0.0    the devdax namespace (character device)
+#   PMDKSHARP_PERSISTENCE_DOMAIN    the region's: memory_controller (ADR) or cpu_cache (eADR)
 #   PMDKSHARP_NODAX_DIR=/mnt/nodax  ext4 on a virtio disk, -o dax=never
+#   PMDKSHARP_DM_DISK=/dev/vdb      a blank virtio disk for device-mapper tests
 #   PMDKSHARP_VM_OUT=<dir>          writable, shared with the host at the same
 #                                   path (results, logs, TRX files...)
 #   HOME, DOTNET_CLI_HOME under /tmp, DOTNET_CLI_TELEMETRY_OPTOUT=1,
@@ -23,12 +27,24 @@
 #   PMDKSHARP_VM_OUT_DIR       host dir shared as PMDKSHARP_VM_OUT (kept);
 #                              default: a temporary dir, deleted afterwards
 #   PMDKSHARP_VM_TIMEOUT       seconds before qemu is killed (default 900)
-#   PMDKSHARP_VM_MEM           guest RAM (default 2G; the pmem region is carved from it)
-#   PMDKSHARP_VM_PMEM          pmem size, starts at 1G (default 512M)
+#   PMDKSHARP_VM_MEM           guest RAM (default 2G)
+#   PMDKSHARP_VM_PERSISTENCE   adr (default: qemu nvdimm-persistence=mem-ctrl) or
+#                              eadr (nvdimm-persistence=cpu: CPU caches are persistent)
+#   PMDKSHARP_VM_NVDIMM_SIZE   size of the NVDIMM backing file (default 1G)
+#   PMDKSHARP_VM_NVDIMM_IMAGE  NVDIMM backing file to keep across runs (namespaces
+#                              and data survive); default: a fresh one per run
+#   PMDKSHARP_VM_DEVDAX_SIZE   devdax namespace size on a fresh NVDIMM (default 256M);
+#                              the fsdax namespace takes the rest
 #   PMDKSHARP_VM_NODAX_SIZE    size of the sparse non-DAX disk (default 1G)
+#   PMDKSHARP_VM_NODAX_IMAGE   non-DAX disk image to keep across runs (made if missing)
+#   PMDKSHARP_VM_NODAX_OPTS    extra ext4 mount options for /mnt/nodax
+#   PMDKSHARP_VM_SYSCTL        "name=value ..." written to /proc/sys before the command
+#   PMDKSHARP_VM_DM_SIZE       size of the device-mapper scratch disk (default 64M)
 #   PMDKSHARP_VM_SMP           vCPUs (default 2)
 #   PMDKSHARP_VM_KERNEL_PKG    kernel package (default: what linux-image-amd64 depends on)
 #   PMDKSHARP_VM_ENV           extra host variable names to pass into the VM
+#   PMDKSHARP_VM_PIDFILE       qemu writes its pid here: a power-cut test SIGKILLs it
+#                              (then this script exits 137)
 #   PMDKSHARP_VM_VERBOSE=1     show the VM's console and harness details
 #   PMDKSHARP_VM_KEEP=1        keep the per-run control dir (console log, dmesg)
 set -euo pipefail
@@ -38,12 +54,20 @@ repo=$(cd "$here/../.." && pwd)
 cache=${PMDKSHARP_CACHE:-$repo/.build}/dax-vm
 timeout_s=${PMDKSHARP_VM_TIMEOUT:-900}
 mem=${PMDKSHARP_VM_MEM:-2G}
-pmem=${PMDKSHARP_VM_PMEM:-512M}
+persistence=${PMDKSHARP_VM_PERSISTENCE:-adr}
+nvdimm_size=${PMDKSHARP_VM_NVDIMM_SIZE:-1G}
+devdax_size=${PMDKSHARP_VM_DEVDAX_SIZE:-256M}
 nodax_size=${PMDKSHARP_VM_NODAX_SIZE:-1G}
+dm_size=${PMDKSHARP_VM_DM_SIZE:-64M}
 smp=${PMDKSHARP_VM_SMP:-2}
 verbose=${PMDKSHARP_VM_VERBOSE:-0}
 # Modules the guest needs, in any order (dependencies are resolved at build time).
-modules="virtio_pci 9pnet_virtio 9p overlay virtio_blk nd_e820 nd_pmem ext4"
+modules="virtio_pci 9pnet_virtio 9p overlay virtio_blk nfit nd_pmem device_dax dax_pmem dm_mod dm_flakey ext4"
+case $persistence in
+    adr) persistence_opt=mem-ctrl ;;
+    eadr) persistence_opt=cpu ;;
+    *) echo "[dax-vm] error: PMDKSHARP_VM_PERSISTENCE must be adr or eadr, not '$persistence'" >&2; exit 125 ;;
+esac
 
 log() { echo "[dax-vm] $*" >&2; }
 vlog() { [ "$verbose" = 1 ] && log "$@" || true; }
@@ -70,6 +94,9 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'
 command -v cpio >/dev/null || need+=(cpio)
 command -v modprobe >/dev/null && command -v depmod >/dev/null || need+=(kmod)
 [ -x /sbin/mke2fs ] || need+=(e2fsprogs)
+command -v ndctl >/dev/null || need+=(ndctl)      # run in the guest from the host's /
+command -v daxctl >/dev/null || need+=(daxctl)
+command -v dmsetup >/dev/null || need+=(dmsetup)
 command -v xz >/dev/null || need+=(xz-utils)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
@@ -183,8 +210,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-truncate -s "$nodax_size" "$ctl/nodax.img"
-/sbin/mke2fs -q -F -t ext4 -b 4096 -E lazy_itable_init=1 "$ctl/nodax.img" || die "mke2fs nodax.img"
+nodax_img=${PMDKSHARP_VM_NODAX_IMAGE:-$ctl/nodax.img}
+if [ ! -s "$nodax_img" ]; then
+    truncate -s "$nodax_size" "$nodax_img"
+    /sbin/mke2fs -q -F -t ext4 -b 4096 -E lazy_itable_init=1 "$nodax_img" || die "mke2fs $nodax_img"
+fi
+# A blank NVDIMM backing file: the guest writes labels and namespaces on first use.
+nvdimm_img=${PMDKSHARP_VM_NVDIMM_IMAGE:-$ctl/nvdimm.img}
+[ -e "$nvdimm_img" ] || truncate -s "$nvdimm_size" "$nvdimm_img"
+truncate -s "$dm_size" "$ctl/dm.img"
 
 # --------------------------------------------------------------- job script
 cwd=$(pwd -P)
@@ -194,7 +228,7 @@ cwd=$(pwd -P)
     extra=" ${PMDKSHARP_VM_ENV:-} "
     while IFS= read -r name; do
         case "$name" in
-            PMEM_IS_PMEM_FORCE|PMDKSHARP_DAX_DIR|PMDKSHARP_NODAX_DIR|PMDKSHARP_VM_OUT|HOME|DOTNET_CLI_HOME) continue ;;
+            PMEM_IS_PMEM_FORCE|PMDKSHARP_DAX_DIR|PMDKSHARP_NODAX_DIR|PMDKSHARP_DEVDAX|PMDKSHARP_PERSISTENCE_DOMAIN|PMDKSHARP_DM_DISK|PMDKSHARP_VM_OUT|HOME|DOTNET_CLI_HOME) continue ;;
         esac
         if [[ $name =~ ^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TERM|TZ|CI|GITHUB_ACTIONS|TF_BUILD|DOTNET_.*|NUGET_.*|MSBUILD.*|VSTEST_.*|PMEM_.*|PMEM2_.*|PMDKSHARP_.*)$ ]] \
            || [[ $extra == *" $name "* ]]; then
@@ -204,6 +238,7 @@ cwd=$(pwd -P)
     printf 'export %s=%q\n' \
         PMDKSHARP_DAX_DIR /mnt/dax \
         PMDKSHARP_NODAX_DIR /mnt/nodax \
+        PMDKSHARP_DM_DISK /dev/vdb \
         PMDKSHARP_VM_OUT "$out" \
         PMDKSHARP_IN_DAX_VM 1 \
         HOME /tmp/dax-vm-home \
@@ -212,6 +247,7 @@ cwd=$(pwd -P)
         DOTNET_SKIP_FIRST_TIME_EXPERIENCE 1 \
         DOTNET_NOLOGO 1
     echo 'unset PMEM_IS_PMEM_FORCE'
+    echo '. /mnt/.vm-ctl/guest.env   # PMDKSHARP_DEVDAX, PMDKSHARP_PERSISTENCE_DOMAIN (found by the guest)'
     echo 'export PMDKSHARP_TEST_DIRS=${PMDKSHARP_TEST_DIRS:-/mnt/dax:/mnt/nodax}'
     echo 'mkdir -p "$HOME"'
     printf 'cd -- %q || { echo "[dax-vm] cannot cd to %q in the VM" >&2; exit 125; }\n' "$cwd" "$cwd"
@@ -221,23 +257,32 @@ cat > "$ctl/guest.conf" <<CONF
 OUT_PATH='$out'
 JOB=job.sh
 NODAX=/dev/vda
+NODAX_OPTS='${PMDKSHARP_VM_NODAX_OPTS:-}'
+DMDISK=/dev/vdb
+DEVDAX_SIZE='$devdax_size'
+SYSCTL='${PMDKSHARP_VM_SYSCTL:-}'
 CONF
 [[ $out != *"'"* ]] || die "PMDKSHARP_VM_OUT_DIR must not contain a quote"
 : > "$ctl/stdout"; : > "$ctl/stderr"
 
 # --------------------------------------------------------------------- boot
 qemu=(qemu-system-x86_64
-    -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem"
+    -machine "pc,nvdimm=on,nvdimm-persistence=$persistence_opt"
+    -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem,slots=2,maxmem=64G"
+    -object "memory-backend-file,id=nvmem,share=on,mem-path=$nvdimm_img,size=$nvdimm_size,align=2M"
+    -device nvdimm,id=nvdimm0,memdev=nvmem,label-size=128K
     -display none -vga none -monitor none -serial "file:$ctl/console.log"
     -no-reboot
     -kernel "$build/kernel" -initrd "$build/initramfs.cpio.gz"
-    -append "console=ttyS0 quiet loglevel=3 panic=-1 memmap=${pmem}!1G"
+    -append "console=ttyS0 quiet loglevel=3 panic=-1"
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
     -virtfs "local,path=$ctl,mount_tag=vmctl,security_model=none"
     -virtfs "local,path=$out,mount_tag=vmout,security_model=none"
-    -drive "file=$ctl/nodax.img,format=raw,if=virtio,cache=unsafe"
+    -drive "file=$nodax_img,format=raw,if=virtio,cache=unsafe"
+    -drive "file=$ctl/dm.img,format=raw,if=virtio,cache=unsafe"
     -nic none
 )
+[ -z "${PMDKSHARP_VM_PIDFILE:-}" ] || qemu+=(-pidfile "$PMDKSHARP_VM_PIDFILE")
 vlog "cwd $cwd; results $out; control $ctl"
 t0=$(date +%s.%N)
 timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null > "$ctl/qemu.log" 2>&1 &
@@ -261,6 +306,11 @@ t1=$(date +%s.%N)
 
 # ------------------------------------------------------------------- result
 total=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+if [ "$qrc" = 137 ] && [ -n "${PMDKSHARP_VM_PIDFILE:-}" ] && [ ! -s "$ctl/rc" ] \
+   && awk -v t="$total" -v l="$timeout_s" 'BEGIN { exit !(t < l) }'; then
+    log "qemu was killed from outside after ${total}s (power cut)"
+    exit 137
+fi
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
     log "timed out after ${timeout_s}s (PMDKSHARP_VM_TIMEOUT); last console lines:"
     tail -n 20 "$ctl/console.log" >&2 || true

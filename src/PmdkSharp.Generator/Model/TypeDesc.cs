@@ -17,7 +17,8 @@ public sealed record StructDesc(string Name, IReadOnlyList<FieldDesc>? Fields) :
 /// <param name="CDeclaration">The field as C declares it, e.g. <c>void (*cb)(int)</c>.</param>
 /// <param name="Type">C# type.</param>
 /// <param name="Name">C# identifier.</param>
-public sealed record FieldDesc(string CDeclaration, string Type, string Name);
+/// <param name="FixedLength">For an integer array, its element count (a C# fixed buffer of <paramref name="Type"/>); 0 otherwise.</param>
+public sealed record FieldDesc(string CDeclaration, string Type, string Name, int FixedLength = 0);
 
 /// <summary>A C enum with its underlying C# integer type.</summary>
 public sealed record EnumDesc(string Name, string UnderlyingType, IReadOnlyList<EnumMemberDesc> Members) : TypeDesc(Name);

@@ -39,6 +39,10 @@ internal static unsafe partial class EnumsStructs
     /// <summary><c>enum signed_values sign_of(int v)</c></summary>
     [LibraryImport(Libraries.Libtest)]
     public static partial signed_values sign_of(int v);
+
+    /// <summary><c>unsigned int padded_flags(const struct padded *p)</c></summary>
+    [LibraryImport(Libraries.Libtest)]
+    public static partial uint padded_flags(padded* p);
 }
 
 /// <summary><c>struct opaque_handle</c> (opaque: used only through pointers)</summary>
@@ -57,6 +61,23 @@ internal unsafe partial struct point
 
     /// <summary><c>const char *label</c></summary>
     public byte* label;
+}
+#pragma warning restore CS0649
+#pragma warning restore CS8981
+
+#pragma warning disable CS8981
+#pragma warning disable CS0649
+/// <summary><c>struct padded</c></summary>
+internal unsafe partial struct padded
+{
+    /// <summary><c>unsigned int flags</c></summary>
+    public uint flags;
+
+    /// <summary><c>unsigned short spare0[1]</c></summary>
+    public fixed ushort spare0[1];
+
+    /// <summary><c>unsigned long long spare[3]</c></summary>
+    public fixed ulong spare[3];
 }
 #pragma warning restore CS0649
 #pragma warning restore CS8981

@@ -9,6 +9,13 @@ struct point {
 	const char *label;
 };
 
+/* Reserved words, as kernel structs (struct statx) have them: fixed buffers. */
+struct padded {
+	unsigned int flags;
+	unsigned short spare0[1];
+	unsigned long long spare[3];
+};
+
 enum color {
 	COLOR_RED,
 	COLOR_GREEN = 5,
@@ -32,3 +39,4 @@ void set_compare(struct opaque_handle *h, compare_fn cmp);
 no_args_fn get_no_args(void);
 int point_distance(struct point a, struct point *b);
 enum signed_values sign_of(int v);
+unsigned int padded_flags(const struct padded *p);

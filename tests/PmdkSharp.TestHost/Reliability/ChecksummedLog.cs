@@ -62,7 +62,11 @@ public static class ChecksummedLog
     }
 
     /// <summary>Appends record <paramref name="sequence"/> at <paramref name="commit"/>, growing the file when needed; returns the new commit offset.</summary>
-    public static long Append(PmemFile file, long commit, long sequence)
+    /// <param name="file">The log.</param>
+    /// <param name="commit">Where the record goes (the current commit offset).</param>
+    /// <param name="sequence">The record's sequence number.</param>
+    /// <param name="persist">False only for the power-cut tests' controls: stores without any persist, which a power cut must be able to lose.</param>
+    public static long Append(PmemFile file, long commit, long sequence, bool persist = true)
     {
         int payloadLength = PayloadLength(sequence);
         int size = RecordSize(payloadLength);
@@ -75,11 +79,13 @@ public static class ChecksummedLog
         BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)payloadLength);
         BinaryPrimitives.WriteUInt32LittleEndian(record[4..], Checksum((uint)payloadLength, sequence, payload));
         BinaryPrimitives.WriteInt64LittleEndian(record[8..], sequence);
-        file.Persist(commit, size);
+        if (persist)
+            file.Persist(commit, size);
 
         long next = commit + size;
         file.Write(CommitOffset, next); // aligned 8-byte store: the commit offset is never torn
-        file.Persist(CommitOffset, sizeof(long));
+        if (persist)
+            file.Persist(CommitOffset, sizeof(long));
         return next;
     }
 

@@ -32,12 +32,52 @@ public class DaxTests
 
             Assert.True(file.IsPersistentMemory, $"{backend}, max {maxLength}: not pmem on DAX");
             Assert.True(file.UsesMapSync, $"{backend}, max {maxLength}: MAP_SYNC was not used on DAX");
-            Assert.NotEqual(StoreGranularity.Page, file.Granularity);
+            Assert.Equal(ExpectedGranularity(backend, file), file.Granularity);
             byte[] data = Patterns.Bytes(1 << 20, seed: 40);
             file.CopyPersist(12345, data);
             file.Dispose();
             Assert.Equal(data, test.ReadAllBytes()[12345..(12345 + data.Length)]);
         }
+    }
+
+    /// <summary>The NVDIMM region's persistence domain, as the VM found it: memory_controller (ADR) or cpu_cache (eADR).</summary>
+    private static string PersistenceDomain => Environment.GetEnvironmentVariable("PMDKSHARP_PERSISTENCE_DOMAIN")
+        ?? throw new InvalidOperationException("PMDKSHARP_PERSISTENCE_DOMAIN is not set: run these tests with ./build.sh test-dax");
+
+    /// <summary>Byte where the CPU caches are inside the persistence domain (eADR), cache lines under ADR.</summary>
+    private static StoreGranularity ExpectedDaxGranularity =>
+        PersistenceDomain == "cpu_cache" ? StoreGranularity.Byte : StoreGranularity.CacheLine;
+
+    /// <summary>
+    /// What a DAX mapping's granularity must be: PMDK flushes cache lines there (its method is
+    /// checked too, so it cannot quietly fall back to msync); a mapping persisted by msync is Page
+    /// whatever the hardware, and one persisted by cache-line flushes follows the domain.
+    /// </summary>
+    private static StoreGranularity ExpectedGranularity(PmemBackendKind backend, PmemFile file)
+    {
+        if (backend == PmemBackendKind.Pmdk)
+            Assert.Equal(PersistMethod.LibpmemFlush, file.PersistMethod);
+        return file.PersistMethod == PersistMethod.Msync ? StoreGranularity.Page : ExpectedDaxGranularity;
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void The_persistence_domain_decides_granularity_and_auto_flush(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        Assert.Contains(PersistenceDomain, new[] { "memory_controller", "cpu_cache" });
+        bool eadr = PersistenceDomain == "cpu_cache";
+
+        using var path = new TempPath(DaxDirectory);
+        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 2 << 20));
+        Assert.Equal(ExpectedGranularity(backend, file), file.Granularity);
+        Assert.Equal(eadr, PmemRuntime.GetDiagnostics().HasAutoFlush);
+        if (backend == PmemBackendKind.Pmdk)
+            Assert.Equal(eadr ? 1 : 0, PmdkSharp.Interop.Libpmem.pmem_has_auto_flush());
+
+        using var plain = new TempPath(NonDaxDirectory);
+        using var pageCache = PmemFile.Open(plain.Path, Patterns.Options(backend, 2 << 20));
+        Assert.Equal(StoreGranularity.Page, pageCache.Granularity); // eADR does not make the page cache persistent
     }
 
     [SkippableTheory]
