@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Runtime.CompilerServices;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Backends;
 using PmdkSharp.Durability;
 using PmdkSharp.Lifetime;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.IO.MemoryMappedFiles;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Mapping;
 
 namespace PmdkSharp.Cli.Bench;

@@ -116,7 +116,7 @@ internal sealed unsafe class FileMapping
                     ? new PmemOutOfSpaceException($"Cannot map '{path}' over its reserved {reserved} bytes: {Errno.Describe(errno)}.")
                     : Errno.ToException(errno, "mmap", path);
             if (options.HugePages)
-                madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
+                Posix.Madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
             return new FileMapping(options, handle, fileLength, maxLength, mapSync, PmemForce.Apply(mapSync));
         }
         catch
@@ -134,7 +134,7 @@ internal sealed unsafe class FileMapping
         if (end <= start)
             return;
         if (options.HugePages && from == 0)
-            madvise(Base, end, MADV_HUGEPAGE); // repeats the reservation's advice; harmless, and covers pmem_map_file's range
+            Posix.Madvise(Base, end, MADV_HUGEPAGE); // repeats the reservation's advice; harmless, and covers pmem_map_file's range
         // The last page of an unaligned length is partly past the end of the file but inside its last page: safe to touch.
         Prefaulter.Apply(Base + start, end - start, options.Prefault, writable);
     }

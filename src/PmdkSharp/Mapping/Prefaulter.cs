@@ -1,4 +1,5 @@
 using System.Threading;
+using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
 
 namespace PmdkSharp.Mapping;
@@ -20,7 +21,7 @@ internal static unsafe class Prefaulter
         // once over the whole reservation, so each grown range is populated with madvise instead.
         int advice = mode == PrefaultMode.PopulateWrite && writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
         // Kernels before 5.14 reject the advice (EINVAL); touching gives the same result, slower.
-        if (madvise(address, length, advice) != 0)
+        if (Posix.Madvise(address, length, advice) != 0)
             Touch(address, length, writable && mode == PrefaultMode.PopulateWrite);
     }
 
