@@ -86,7 +86,7 @@ internal static unsafe class HugePagesBench
             long f0 = Sys.MinorFaults();
             double first = FirstTouchBench.WritePass(file, 1);
             long faults = Sys.MinorFaults() - f0;
-            long? hugeBytes = file.HugePageBytes;
+            long? hugeBytes = file.GetHugePageBytes();
             double second = FirstTouchBench.WritePass(file, 2);
             return [bytes / 1e9 / first, faults, hugeBytes / (double)(1 << 20), bytes / 1e9 / second, second / first];
         }

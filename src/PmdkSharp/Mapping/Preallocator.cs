@@ -29,6 +29,8 @@ internal static unsafe class Preallocator
         // Give back whatever was allocated before the failure; the old contents are untouched.
         Posix.Ftruncate(fd, oldLength);
         string detail = $"extending from {oldLength} to {newLength} bytes ({mode}); the file keeps its {oldLength} bytes";
+        if (errno == ENODEV)
+            throw MappableFile.NoDevice(path, mode == Preallocation.Allocate ? "posix_fallocate" : "extending it");
         if (errno == ENOSPC || errno == EFBIG)
             throw new PmemOutOfSpaceException(
                 $"No space to grow '{path}': {Errno.Describe(errno)}, {detail}.");

@@ -82,6 +82,6 @@ public class PrefaultTests
         file.GetSpan(0, 8 << 20).Fill(1);
 
         Assert.Equal(0u, file.BaseAddress % (2u << 20));
-        Assert.NotNull(file.HugePageBytes); // whether the kernel gave huge pages depends on the file system (shmem huge= setting)
+        Assert.NotNull(file.GetHugePageBytes()); // whether the kernel gave huge pages depends on the file system (shmem huge= setting)
     }
 }
