@@ -24,6 +24,7 @@ public static class Program
     {
         ["diagnostics"] = ("", _ => Diagnostics()),
         ["open"] = ("<path> <length> [default|pmdk|managed]", Open),
+        ["default-backend"] = ("", _ => DefaultBackend()),
         // Reliability suite (tests/PmdkSharp.Tests/Reliability): line-oriented output, see each command.
         ["append-log"] = ("<path> <backend>", Reliability.ReliabilityCommands.AppendLog),
         ["grow-past-limit"] = ("<path> <backend> <preallocation> <length> <grow-to>", Reliability.ReliabilityCommands.GrowPastLimit),
@@ -63,6 +64,13 @@ public static class Program
         return Success;
     }
 
+    /// <summary>Prints what PmemRuntime.DefaultBackend's getter returns (it must not throw).</summary>
+    private static int DefaultBackend()
+    {
+        Write(new DefaultBackendResult(PmemRuntime.DefaultBackend), HostJsonContext.Default.DefaultBackendResult);
+        return Success;
+    }
+
     /// <summary>Creates or opens a file, writes and persists a pattern, and reports how it was mapped.</summary>
     private static int Open(string[] args)
     {
@@ -91,8 +99,11 @@ public sealed record OpenResult(PmemBackendKind Backend, long Length, bool IsPer
 
 public sealed record ErrorResult(string Exception, string Message);
 
+public sealed record DefaultBackendResult(PmemBackendKind Backend);
+
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PmemDiagnostics))]
 [JsonSerializable(typeof(OpenResult))]
 [JsonSerializable(typeof(ErrorResult))]
+[JsonSerializable(typeof(DefaultBackendResult))]
 internal sealed partial class HostJsonContext : JsonSerializerContext;
