@@ -26,13 +26,18 @@ internal static class FileOpener
                 created = mode == FileMode.CreateNew;
                 return OpenStream(path, mode, readOnly, permissions);
             }
-            try
+            // Checking first spares the common case (the file exists) a thrown and caught exception.
+            if (!File.Exists(path))
             {
-                created = true;
-                return OpenStream(path, FileMode.CreateNew, readOnly, permissions);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
+                try
+                {
+                    created = true;
+                    return OpenStream(path, FileMode.CreateNew, readOnly, permissions);
+                }
+                catch (IOException) when (File.Exists(path))
+                {
+                    // Created by someone else in between: open theirs.
+                }
             }
             try
             {
