@@ -2,8 +2,10 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Runtime.CompilerServices;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Backends;
 using PmdkSharp.Durability;
+using PmdkSharp.Interop;
 using PmdkSharp.Lifetime;
 using PmdkSharp.Mapping;
 
@@ -52,16 +54,15 @@ public sealed unsafe partial class PmemFile : IDisposable
     /// <exception cref="FileNotFoundException">The file does not exist and the mode does not create it.</exception>
     /// <exception cref="DirectoryNotFoundException">The parent directory does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">No permission, or the path is a directory.</exception>
-    /// <exception cref="IOException">The file exists and the mode is <see cref="FileMode.CreateNew"/>, or another I/O error.</exception>
+    /// <exception cref="IOException">The file exists and the mode is <see cref="FileMode.CreateNew"/>; the path is not a regular file (a pipe, a device such as /dev/null, a /proc file); or another I/O error.</exception>
     /// <exception cref="PmemOutOfSpaceException">No room to create the file at the requested length.</exception>
     /// <exception cref="PmemBackendUnavailableException">The PMDK backend was requested but libpmem is not loadable.</exception>
-    /// <exception cref="PlatformNotSupportedException">Not running on Linux.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not running on Linux, or on a process architecture other than x64 and arm64.</exception>
     public static PmemFile Open(string path, PmemFileOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
-        if (!OperatingSystem.IsLinux())
-            throw new PlatformNotSupportedException("PmdkSharp maps files with Linux's mmap, madvise and msync; it runs on Linux only.");
+        PlatformSupport.EnsureSupported();
         OptionsValidator.Validate(path, options);
         PmemBackendKind backend = BackendSelector.For(options.Backend);
         FileMapping mapping = FileMapping.Open(path, options, backend);
@@ -162,18 +163,18 @@ public sealed unsafe partial class PmemFile : IDisposable
         }
     }
 
+    /// <summary>True when <see cref="Open"/> created the file; false when it opened (or, with <see cref="FileMode.Create"/>, truncated) an existing one.</summary>
+    public bool WasCreated => mapping.Created;
+
     /// <summary>
-    /// Bytes of this mapping backed by huge page table entries now, as /proc/self/smaps reports
-    /// them, or null where the kernel does not say.
+    /// Bytes of this mapping backed by huge page table entries now, or null where the kernel does
+    /// not say. Reads and parses /proc/self/smaps, so it costs a file read per call.
     /// </summary>
-    public long? HugePageBytes
+    public long? GetHugePageBytes()
     {
-        get
-        {
-            ThrowIfDisposed();
-            nuint start = (nuint)baseAddress;
-            return ProcMaps.HugePageBytes(start, start + (nuint)mapping.MaxLength);
-        }
+        ThrowIfDisposed();
+        nuint start = (nuint)baseAddress;
+        return ProcMaps.HugePageBytes(start, start + (nuint)mapping.MaxLength);
     }
 
     /// <summary>The base address, which never changes for the life of the mapping (for diagnostics and tests).</summary>

@@ -21,12 +21,16 @@ public static class PmemRuntime
     /// <summary>
     /// The backend mappings use when their options say <see cref="PmemBackendKind.Default"/>.
     /// Setting <see cref="PmemBackendKind.Default"/> returns to automatic choice. Reading it
-    /// makes the choice if none was made yet.
+    /// makes the choice if none was made yet, and never throws: when PMDK was required
+    /// (<c>PMDKSHARP_BACKEND=pmdk</c> or this property set to <see cref="PmemBackendKind.Pmdk"/>)
+    /// but libpmem cannot be loaded it still returns <see cref="PmemBackendKind.Pmdk"/>, and opening
+    /// a mapping throws <see cref="PmemBackendUnavailableException"/>; when <c>PMDKSHARP_BACKEND</c>
+    /// names no backend it returns <see cref="PmemBackendKind.Default"/>, and opening a mapping throws
+    /// <see cref="InvalidOperationException"/>. <see cref="GetDiagnostics"/> says why.
     /// </summary>
-    /// <exception cref="PmemBackendUnavailableException">PMDK was requested but libpmem cannot be loaded.</exception>
     public static PmemBackendKind DefaultBackend
     {
-        get => BackendSelector.Default.Backend;
+        get => BackendSelector.DefaultOrUnavailable.Backend;
         set
         {
             if (!Enum.IsDefined(value))
@@ -58,57 +62,24 @@ public static class PmemRuntime
     /// </summary>
     public static PmemDiagnostics GetDiagnostics()
     {
-        PmemBackendKind backend;
-        string reason;
-        try
-        {
-            (backend, reason) = BackendSelector.Default;
-        }
-        catch (PmemBackendUnavailableException unavailable)
-        {
-            // PMDK was required and cannot load: report that instead of failing the one call meant to explain it.
-            backend = PmemBackendKind.Pmdk;
-            reason = unavailable.Message;
-        }
+        // PMDK required but unloadable is reported, not thrown: this is the one call meant to explain it.
+        (PmemBackendKind backend, string reason) = BackendSelector.DefaultOrUnavailable;
         NativeLibraryResolver.LoadResult libpmem = PmdkAvailability.Library;
         NativeLibraryResolver.LoadResult libpmem2 = NativeLibraryResolver.Load(Libraries.Libpmem2);
         bool pmdk = PmdkAvailability.Error is null;
-        return new PmemDiagnostics(
-            Backend: backend,
-            Reason: reason,
-            LibpmemPath: libpmem.Path,
-            LibpmemSource: libpmem.Source,
-            LibpmemVersion: pmdk ? $"{Libpmem.PMEM_MAJOR_VERSION}.{Libpmem.PMEM_MINOR_VERSION}" : null,
-            PmdkUnavailableReason: PmdkAvailability.Error,
-            Libpmem2Path: libpmem2.Path,
-            Libpmem2Source: libpmem2.Source,
-            HasHardwareDrain: pmdk ? Libpmem.pmem_has_hw_drain() == 1 : null,
-            HasAutoFlush: AutoFlushProbe.For(pmdk ? PmemBackendKind.Pmdk : PmemBackendKind.Managed),
-            PmemForced: PmemForce.Value);
+        return new PmemDiagnostics
+        {
+            Backend = backend,
+            Reason = reason,
+            LibpmemPath = libpmem.Path,
+            LibpmemSource = libpmem.Source,
+            LibpmemVersion = PmdkAvailability.Version,
+            PmdkUnavailableReason = PmdkAvailability.Error,
+            Libpmem2Path = libpmem2.Path,
+            Libpmem2Source = libpmem2.Source,
+            HasHardwareDrain = PmdkAvailability.HasHardwareDrain,
+            HasAutoFlush = AutoFlushProbe.For(pmdk ? PmemBackendKind.Pmdk : PmemBackendKind.Managed),
+            PmemForced = PmemForce.Value,
+        };
     }
 }
-
-/// <summary>A snapshot of the runtime's choices, from <see cref="PmemRuntime.GetDiagnostics"/>.</summary>
-/// <param name="Backend">The default backend.</param>
-/// <param name="Reason">Why that backend was chosen (and, for the fallback, why PMDK was not).</param>
-/// <param name="LibpmemPath">The libpmem file loaded (or tried, for an explicit path), or null.</param>
-/// <param name="LibpmemSource">Where libpmem came from.</param>
-/// <param name="LibpmemVersion">The libpmem API version that passed pmem_check_version, or null.</param>
-/// <param name="PmdkUnavailableReason">Why libpmem cannot be used, or null when it can.</param>
-/// <param name="Libpmem2Path">The libpmem2 file loaded, or null.</param>
-/// <param name="Libpmem2Source">Where libpmem2 came from.</param>
-/// <param name="HasHardwareDrain">pmem_has_hw_drain, or null without libpmem.</param>
-/// <param name="HasAutoFlush">Whether the platform flushes caches on power loss (pmem_has_auto_flush).</param>
-/// <param name="PmemForced">PMEM_IS_PMEM_FORCE: true/false when set to 1/0, null when unset.</param>
-public sealed record PmemDiagnostics(
-    PmemBackendKind Backend,
-    string Reason,
-    string? LibpmemPath,
-    NativeLibrarySource LibpmemSource,
-    string? LibpmemVersion,
-    string? PmdkUnavailableReason,
-    string? Libpmem2Path,
-    NativeLibrarySource Libpmem2Source,
-    bool? HasHardwareDrain,
-    bool HasAutoFlush,
-    bool? PmemForced);

@@ -1,12 +1,15 @@
 using System;
 using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace PmdkSharp;
 
 /// <summary>
 /// A seekable <see cref="Stream"/> over a <see cref="PmemFile"/>, from <see cref="PmemFile.AsStream"/>.
 /// Writes go straight into the mapping; <see cref="Flush"/> persists the bytes written since the
-/// last flush. Disposing the stream leaves the file open.
+/// last flush, and so does disposing the stream (as a memory-mapped view stream flushes), which
+/// leaves the file open. The asynchronous members complete synchronously: the bytes are in memory.
 /// </summary>
 public sealed class PmemStream : Stream
 {
@@ -78,6 +81,85 @@ public sealed class PmemStream : Stream
         return count;
     }
 
+    /// <summary>Reads one byte, or returns -1 at the end of the file.</summary>
+    public override int ReadByte()
+    {
+        ThrowIfClosed();
+        if (position >= file.Length)
+            return -1;
+        byte value = file.Read<byte>(position);
+        position++;
+        return value;
+    }
+
+    /// <inheritdoc/>
+    public override void WriteByte(byte value) => Write(new ReadOnlySpan<byte>(in value));
+
+    /// <summary>Reads synchronously (the bytes are in memory) and returns a completed task.</summary>
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+#pragma warning disable RS0027 // the overload set (and its optional token) is Stream's, not ours to change
+    /// <summary>Reads synchronously (the bytes are in memory); no thread-pool hop.</summary>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        try
+        {
+            return new ValueTask<int>(Read(buffer.Span));
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<int>(e);
+        }
+    }
+#pragma warning restore RS0027
+
+    /// <summary>Writes synchronously (into the mapping) and returns a completed task.</summary>
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+#pragma warning disable RS0027 // the overload set (and its optional token) is Stream's, not ours to change
+    /// <summary>Writes synchronously (into the mapping); no thread-pool hop.</summary>
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+            return ValueTask.FromCanceled(cancellationToken);
+        try
+        {
+            Write(buffer.Span);
+            return default;
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException(e);
+        }
+    }
+#pragma warning restore RS0027
+
+    /// <summary>Persists synchronously what was written since the last flush (see <see cref="Flush"/>).</summary>
+    public override Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+            return Task.FromCanceled(cancellationToken);
+        try
+        {
+            Flush();
+            return Task.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
+    }
+
     /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count)
     {
@@ -87,12 +169,16 @@ public sealed class PmemStream : Stream
 
     /// <summary>Writes at the current position; past the end it grows the file when the stream was made with growOnWrite.</summary>
     /// <exception cref="NotSupportedException">The write reaches past the end and the stream does not grow, or the file is read-only.</exception>
+    /// <exception cref="IOException">The write would end past <see cref="long.MaxValue"/>.</exception>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ThrowIfClosed();
         if (file.IsReadOnly)
             throw new NotSupportedException($"The mapping of '{file.Path}' is read-only.");
-        long end = checked(position + buffer.Length);
+        if (buffer.Length > long.MaxValue - position)
+            throw new IOException(
+                $"Writing {buffer.Length} bytes at position {position} of '{file.Path}' would end past {long.MaxValue}, the largest stream position; nothing was written.");
+        long end = position + buffer.Length;
         if (end > file.Length)
             GrowFor(end);
         file.Write(position, buffer);
@@ -105,8 +191,12 @@ public sealed class PmemStream : Stream
     public override void Flush()
     {
         ThrowIfClosed();
-        if (dirtyEnd <= dirtyStart)
-            return;
+        if (dirtyEnd > dirtyStart)
+            PersistDirty();
+    }
+
+    private void PersistDirty()
+    {
         file.Persist(dirtyStart, dirtyEnd - dirtyStart);
         dirtyStart = long.MaxValue;
         dirtyEnd = 0;
@@ -116,15 +206,20 @@ public sealed class PmemStream : Stream
     public override long Seek(long offset, SeekOrigin origin)
     {
         ThrowIfClosed();
-        long target = origin switch
+        long from = origin switch
         {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => checked(position + offset),
-            SeekOrigin.End => checked(file.Length + offset),
+            SeekOrigin.Begin => 0,
+            SeekOrigin.Current => position,
+            SeekOrigin.End => file.Length,
             _ => throw new ArgumentOutOfRangeException(nameof(origin), origin, "Unknown seek origin."),
         };
+        // from is never negative, so only a positive offset can overflow.
+        if (offset > long.MaxValue - from)
+            throw new IOException(
+                $"Cannot seek {offset} bytes from {origin} ({from}) in '{file.Path}': the position would be past {long.MaxValue}, the largest stream position. The position stays {position}.");
+        long target = from + offset;
         if (target < 0)
-            throw new IOException($"Cannot seek to {target}, before the start of '{file.Path}'.");
+            throw new IOException($"Cannot seek to {target} ({offset} bytes from {origin} at {from}), before the start of '{file.Path}'. The position stays {position}.");
         position = target;
         return position;
     }
@@ -138,11 +233,24 @@ public sealed class PmemStream : Stream
         file.Grow(value);
     }
 
-    /// <inheritdoc/>
+    /// <summary>Persists what was written since the last flush, then closes the stream; the file stays open.</summary>
+    /// <remarks>When the file was disposed first nothing can be persisted any more, and the stream just closes.</remarks>
     protected override void Dispose(bool disposing)
     {
-        closed = true;
-        base.Dispose(disposing);
+        try
+        {
+            if (disposing && !closed && dirtyEnd > dirtyStart)
+                PersistDirty();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The file went first: its own Dispose does not persist, and the stream cannot either.
+        }
+        finally
+        {
+            closed = true;
+            base.Dispose(disposing);
+        }
     }
 
     private void GrowFor(long end)

@@ -26,6 +26,7 @@ public static class Program
         ["runtime"] = ("", _ => RuntimeVersion()),
         ["open"] = ("<path> <length> [default|pmdk|managed]", Open),
         ["lock"] = ("<path> <length> <default|pmdk|managed>", Lock),
+        ["default-backend"] = ("", _ => DefaultBackend()),
         // Reliability suite (tests/PmdkSharp.Tests/Reliability): line-oriented output, see each command.
         ["append-log"] = ("<path> <backend>", Reliability.ReliabilityCommands.AppendLog),
         ["append-pmemlog"] = ("<path> <backend> <seed>", Reliability.LogCommands.AppendPmemLog),
@@ -76,6 +77,13 @@ public static class Program
             is [System.Runtime.Versioning.TargetFrameworkAttribute attribute] ? attribute.FrameworkName : "unknown";
         Write(new RuntimeResult(Environment.Version.ToString(), System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
             System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), library), HostJsonContext.Default.RuntimeResult);
+        return 0;
+    }
+
+    /// <summary>Prints what PmemRuntime.DefaultBackend's getter returns (it must not throw).</summary>
+    private static int DefaultBackend()
+    {
+        Write(new DefaultBackendResult(PmemRuntime.DefaultBackend), HostJsonContext.Default.DefaultBackendResult);
         return Success;
     }
 
@@ -122,6 +130,7 @@ public sealed record ErrorResult(string Exception, string Message);
 
 public sealed record RuntimeResult(string Version, string Framework, string RuntimeDirectory, string LibraryFramework);
 public sealed record LockResult(long Locked);
+public sealed record DefaultBackendResult(PmemBackendKind Backend);
 
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PmemDiagnostics))]
@@ -129,4 +138,5 @@ public sealed record LockResult(long Locked);
 [JsonSerializable(typeof(ErrorResult))]
 [JsonSerializable(typeof(RuntimeResult))]
 [JsonSerializable(typeof(LockResult))]
+[JsonSerializable(typeof(DefaultBackendResult))]
 internal sealed partial class HostJsonContext : JsonSerializerContext;

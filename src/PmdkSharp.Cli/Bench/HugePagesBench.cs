@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.IO.MemoryMappedFiles;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Mapping;
 
 namespace PmdkSharp.Cli.Bench;
@@ -93,7 +94,7 @@ internal sealed unsafe class HugePagesBench : IBenchSection
             long f0 = Sys.MinorFaults();
             double first = FirstTouchBench.WritePass(file, 1);
             long faults = Sys.MinorFaults() - f0;
-            long? hugeBytes = file.HugePageBytes;
+            long? hugeBytes = file.GetHugePageBytes();
             double second = FirstTouchBench.WritePass(file, 2);
             return [bytes / 1e9 / first, faults, hugeBytes / (double)(1 << 20), bytes / 1e9 / second, second / first];
         }

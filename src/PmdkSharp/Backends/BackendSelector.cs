@@ -25,6 +25,32 @@ internal static class BackendSelector
         }
     }
 
+    /// <summary>
+    /// The process default, or what stands in for it when PMDK was required but cannot load: the
+    /// requested <see cref="PmemBackendKind.Pmdk"/> with the reason it is unusable, or
+    /// <see cref="PmemBackendKind.Default"/> when PMDKSHARP_BACKEND names no backend. Never throws;
+    /// opening a mapping with such a default does.
+    /// </summary>
+    public static (PmemBackendKind Backend, string Reason) DefaultOrUnavailable
+    {
+        get
+        {
+            try
+            {
+                return Default;
+            }
+            catch (PmemBackendUnavailableException unavailable)
+            {
+                return (PmemBackendKind.Pmdk, unavailable.Message);
+            }
+            catch (InvalidOperationException badVariable)
+            {
+                // PMDKSHARP_BACKEND names no backend: nothing was chosen, and opening a mapping says why.
+                return (PmemBackendKind.Default, badVariable.Message);
+            }
+        }
+    }
+
     public static (PmemBackendKind Backend, string Reason) Default
     {
         get
@@ -98,6 +124,12 @@ internal static unsafe class PmdkAvailability
 
     /// <summary>Why PMDK cannot be used, or null when it can.</summary>
     public static string? Error => State.Value.Error;
+
+    /// <summary>The libpmem API version that passed pmem_check_version, or null when PMDK cannot be used.</summary>
+    public static string? Version => Error is null ? $"{Libpmem.PMEM_MAJOR_VERSION}.{Libpmem.PMEM_MINOR_VERSION}" : null;
+
+    /// <summary>pmem_has_hw_drain, or null when PMDK cannot be used.</summary>
+    public static bool? HasHardwareDrain => Error is null ? Libpmem.pmem_has_hw_drain() == 1 : null;
 
     private static (NativeLibraryResolver.LoadResult, string?) Probe()
     {

@@ -74,12 +74,10 @@ internal sealed unsafe class MsyncStrategy : DurabilityStrategy
             return;
         nuint start = (nuint)address & ~PageMask;
         nuint end = (nuint)address + length;
-        // The one msync loop of the library: EINTR (a signal during write-back) is retried here.
-        while (msync((void*)start, end - start, MS_SYNC) != 0)
+        // A signal during write-back (EINTR) is retried inside Posix.Msync.
+        int errno = Posix.Msync((void*)start, end - start, MS_SYNC);
+        if (errno != 0)
         {
-            int errno = Errno.Last;
-            if (errno == EINTR)
-                continue;
             long offset = (long)(start - (nuint)baseAddress);
             string range = $"bytes {offset}..{offset + (long)(end - start)}";
             failure = $"msync of {range} failed with {Errno.Describe(errno)}";

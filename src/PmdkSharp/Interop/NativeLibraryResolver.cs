@@ -118,7 +118,7 @@ internal static class NativeLibraryResolver
     {
         if (!NativeLibrary.TryGetExport(handle, soname.StartsWith("libpmem2", StringComparison.Ordinal) ? "pmem2_errormsg" : "pmem_errormsg", out nint symbol))
             return soname;
-        return Mapping.ProcMaps.FileContaining((nuint)symbol) ?? soname;
+        return Diagnostics.ProcMaps.FileContaining((nuint)symbol) ?? soname;
     }
 
     private static string SonameOf(string logical) => Array.Find(Known, k => k.Logical == logical).Soname;

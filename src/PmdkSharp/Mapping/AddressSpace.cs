@@ -26,16 +26,17 @@ internal static unsafe class AddressSpace
     {
         // Over-reserve by the alignment, then give back the unaligned head and the surplus tail.
         nuint padded = length + alignment;
-        void* raw = mmap(null, padded, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (raw == (void*)MAP_FAILED)
-            throw Errno.LastToException("mmap (address reservation)", null, $"reserving {length} bytes");
+        void* raw = Posix.TryMmap(null, padded, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0, out int errno);
+        if (raw == null)
+            throw Errno.ToException(errno, "mmap (address reservation)", null, $"reserving {length} bytes");
         nuint start = (nuint)raw;
         nuint aligned = (start + alignment - 1) & ~(alignment - 1);
+        // Trimming a range this call just mapped cannot fail; the result is ignored on purpose.
         if (aligned > start)
-            munmap(raw, aligned - start);
+            Posix.Munmap(raw, aligned - start);
         nuint surplus = start + padded - (aligned + length);
         if (surplus > 0)
-            munmap((void*)(aligned + length), surplus);
+            Posix.Munmap((void*)(aligned + length), surplus);
         return (byte*)aligned;
     }
 
@@ -47,10 +48,8 @@ internal static unsafe class AddressSpace
     /// </summary>
     public static int TryMapFile(byte* baseAddress, nuint length, int protection, int flags, int fd)
     {
-        void* mapped = mmap(baseAddress, length, protection, flags | MAP_FIXED, fd, 0);
-        if (mapped != (void*)MAP_FAILED)
+        if (Posix.TryMmap(baseAddress, length, protection, flags | MAP_FIXED, fd, 0, out int errno) != null)
             return 0;
-        int errno = Errno.Last;
         // A failed MAP_FIXED may already have dropped what was there; put the reservation back so no
         // other mapping can land inside our range before the caller releases it.
         int restoreErrno = Restore(baseAddress, length);
@@ -62,8 +61,9 @@ internal static unsafe class AddressSpace
     }
 
     /// <summary>Turns a range back into reserved, inaccessible address space; returns the errno on failure.</summary>
-    private static int Restore(void* address, nuint length) =>
-        mmap(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == (void*)MAP_FAILED
-            ? Errno.Last
-            : 0;
+    private static int Restore(void* address, nuint length)
+    {
+        Posix.TryMmap(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0, out int errno);
+        return errno;
+    }
 }

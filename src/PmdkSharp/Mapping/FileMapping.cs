@@ -50,13 +50,19 @@ internal sealed unsafe class FileMapping
         ? "pmem_map_file (is_pmem from libpmem)"
         : $"one mapping over the reserved {MaxLength} bytes (MAP_SYNC tried first)";
 
+    /// <summary>True when this open created the file (it did not exist before).</summary>
+    public bool Created { get; private set; }
+
     public static FileMapping Open(string path, PmemFileOptions options, PmemBackendKind backend)
     {
-        FileStream file = FileOpener.Open(path, options.Mode, options.ReadOnly, options.Permissions);
+        FileStream file = FileOpener.Open(path, options.Mode, options.ReadOnly, options.Permissions, out bool created);
         try
         {
+            MappableFile.Check(file, path);
             long fileLength = file.Length;
-            if (fileLength == 0 && options.Mode != FileMode.Open)
+            // An empty file (just created, or found empty) is sized to Length, whatever the mode;
+            // a read-only mapping cannot extend it and maps it empty.
+            if (fileLength == 0 && options.Length > 0 && !options.ReadOnly)
             {
                 Preallocator.Extend(file.SafeFileHandle, path, 0, options.Length, options.Preallocation);
                 fileLength = options.Length;
@@ -71,6 +77,7 @@ internal sealed unsafe class FileMapping
             FileMapping mapping = backend == PmemBackendKind.Pmdk && writable && maxLength == fileLength && fileLength > 0 && !simulated
                 ? MapWithLibpmem(file, path, options, fileLength)
                 : MapOverReservation(file, path, options, fileLength, maxLength);
+            mapping.Created = created;
             long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
             mapping.Prepare(0, fileLength, writable);
             PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
@@ -80,7 +87,23 @@ internal sealed unsafe class FileMapping
         {
             // Before a handle owns the file nobody else closes it; after, the handle does (Dispose is idempotent).
             file.Dispose();
+            // A failed open leaves no trace: a file this call created (at 0 bytes, or cut back to 0
+            // by the preallocator) is removed, as if Open had never run.
+            if (created)
+                RemoveCreated(path);
             throw;
+        }
+    }
+
+    private static void RemoveCreated(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The original failure is the one to report; a leftover empty file is the lesser harm.
         }
     }
 
@@ -128,12 +151,13 @@ internal sealed unsafe class FileMapping
                     errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_SHARED, fd);
                 }
             }
-            if (errno != 0)
-                throw errno == ENOMEM
-                    ? new PmemOutOfSpaceException($"Cannot map '{path}' over its reserved {reserved} bytes: {Errno.Describe(errno)}.")
-                    : Errno.ToException(errno, "mmap", path);
+            if (errno == ENOMEM)
+                throw new PmemOutOfSpaceException($"Cannot map '{path}' over its reserved {reserved} bytes: {Errno.Describe(errno)}.");
+            if (errno == ENODEV)
+                throw MappableFile.NoDevice(path, "mmap");
+            Posix.CheckIo(errno, "mmap", path);
             if (options.HugePages)
-                madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
+                Posix.Madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
             return new FileMapping(options, handle, fileLength, maxLength, mapSync, simulated || PmemForce.Apply(mapSync));
         }
         catch
@@ -151,7 +175,7 @@ internal sealed unsafe class FileMapping
         if (end <= start)
             return;
         if (options.HugePages && from == 0)
-            madvise(Base, end, MADV_HUGEPAGE); // repeats the reservation's advice; harmless, and covers pmem_map_file's range
+            Posix.Madvise(Base, end, MADV_HUGEPAGE); // repeats the reservation's advice; harmless, and covers pmem_map_file's range
         // The last page of an unaligned length is partly past the end of the file but inside its last page: safe to touch.
         Prefaulter.Apply(Base + start, end - start, options.Prefault, writable);
     }

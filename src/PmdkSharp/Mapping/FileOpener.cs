@@ -5,11 +5,54 @@ namespace PmdkSharp.Mapping;
 
 /// <summary>
 /// Opens or creates the file behind a mapping through .NET's own FileStream, so both backends
-/// share one set of modes, permissions and exceptions (FileNotFoundException, UnauthorizedAccessException, ...).
+/// share one set of modes, permissions and exceptions (FileNotFoundException, UnauthorizedAccessException, ...),
+/// and says whether this call created the file, so a later failure can remove exactly what it made.
 /// </summary>
 internal static class FileOpener
 {
-    public static FileStream Open(string path, FileMode mode, bool readOnly, UnixFileMode permissions)
+    /// <summary>How often a file that appears and disappears between two opens is tried again before giving up.</summary>
+    private const int RacedAttempts = 8;
+
+    public static FileStream Open(string path, FileMode mode, bool readOnly, UnixFileMode permissions, out bool created)
+    {
+        if (Directory.Exists(path))
+            throw new UnauthorizedAccessException($"'{path}' is a directory, not a file that can be mapped.");
+        // OpenOrCreate and Create are split into CreateNew first, then Open/Create, so whether the
+        // file is new is known, not guessed from a File.Exists that another process can race.
+        for (int attempt = 1; ; attempt++)
+        {
+            if (mode == FileMode.CreateNew || mode == FileMode.Open)
+            {
+                created = mode == FileMode.CreateNew;
+                return OpenStream(path, mode, readOnly, permissions);
+            }
+            // Checking first spares the common case (the file exists) a thrown and caught exception.
+            if (!File.Exists(path))
+            {
+                try
+                {
+                    created = true;
+                    return OpenStream(path, FileMode.CreateNew, readOnly, permissions);
+                }
+                catch (IOException) when (File.Exists(path))
+                {
+                    // Created by someone else in between: open theirs.
+                }
+            }
+            try
+            {
+                created = false;
+                // Create over an existing file truncates it, as FileMode.Create promises.
+                return OpenStream(path, mode == FileMode.Create ? FileMode.Truncate : FileMode.Open, readOnly, permissions);
+            }
+            catch (FileNotFoundException) when (attempt < RacedAttempts)
+            {
+                // Deleted between the two opens: create it after all.
+            }
+        }
+    }
+
+    private static FileStream OpenStream(string path, FileMode mode, bool readOnly, UnixFileMode permissions)
     {
         var options = new FileStreamOptions
         {
@@ -19,10 +62,8 @@ internal static class FileOpener
             Share = FileShare.ReadWrite | FileShare.Delete,
             BufferSize = 0,
         };
-        if (mode != FileMode.Open && !OperatingSystem.IsWindows())
+        if (mode is FileMode.CreateNew or FileMode.Create or FileMode.OpenOrCreate)
             options.UnixCreateMode = permissions;
-        if (Directory.Exists(path))
-            throw new UnauthorizedAccessException($"'{path}' is a directory, not a file that can be mapped.");
         try
         {
             return new FileStream(path, options);

@@ -1,6 +1,6 @@
 using System.IO;
 using System.Runtime.InteropServices;
-using static PmdkSharp.Interop.Libc;
+using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libpmem;
 
 namespace PmdkSharp.Mapping;
@@ -46,7 +46,7 @@ internal sealed unsafe class MappingHandle : SafeHandle
     {
         bool unmapped = mappedByLibpmem
             ? pmem_unmap((void*)handle, length) == 0
-            : munmap((void*)handle, length) == 0;
+            : Posix.Munmap((void*)handle, length) == 0;
         file.Dispose();
         return unmapped;
     }

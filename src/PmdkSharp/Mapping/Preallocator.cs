@@ -18,8 +18,8 @@ internal static unsafe class Preallocator
         int fd = (int)file.DangerousGetHandle();
         int errno = mode switch
         {
-            Preallocation.Sparse => Retry(() => ftruncate(fd, newLength) == 0 ? 0 : Errno.Last),
-            Preallocation.Allocate => Retry(() => posix_fallocate(fd, oldLength, newLength - oldLength)),
+            Preallocation.Sparse => Posix.Ftruncate(fd, newLength),
+            Preallocation.Allocate => Posix.PosixFallocate(fd, oldLength, newLength - oldLength),
             Preallocation.ZeroFill => WriteZeros(fd, oldLength, newLength),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown preallocation mode."),
         };
@@ -27,8 +27,10 @@ internal static unsafe class Preallocator
             return;
 
         // Give back whatever was allocated before the failure; the old contents are untouched.
-        Retry(() => ftruncate(fd, oldLength) == 0 ? 0 : Errno.Last);
+        Posix.Ftruncate(fd, oldLength);
         string detail = $"extending from {oldLength} to {newLength} bytes ({mode}); the file keeps its {oldLength} bytes";
+        if (errno == ENODEV)
+            throw MappableFile.NoDevice(path, mode == Preallocation.Allocate ? "posix_fallocate" : "extending it");
         if (errno == ENOSPC || errno == EFBIG)
             throw new PmemOutOfSpaceException(
                 $"No space to grow '{path}': {Errno.Describe(errno)}, {detail}.");
@@ -40,30 +42,13 @@ internal static unsafe class Preallocator
         byte[] buffer = new byte[(int)Math.Min(ZeroChunk, to - from)];
         fixed (byte* chunk = buffer)
         {
-            long offset = from;
-            while (offset < to)
+            for (long offset = from; offset < to; offset += buffer.Length)
             {
-                nuint count = (nuint)Math.Min(buffer.Length, to - offset);
-                nint written = pwrite(fd, chunk, count, offset);
-                if (written < 0)
-                {
-                    int errno = Errno.Last;
-                    if (errno == EINTR)
-                        continue;
+                int errno = Posix.PwriteAll(fd, chunk, (nuint)Math.Min(buffer.Length, to - offset), offset);
+                if (errno != 0)
                     return errno;
-                }
-                offset += written;
             }
         }
         return 0;
-    }
-
-    private static int Retry(Func<int> call)
-    {
-        int errno;
-        while ((errno = call()) == EINTR)
-        {
-        }
-        return errno;
     }
 }

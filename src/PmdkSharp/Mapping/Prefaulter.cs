@@ -31,9 +31,9 @@ internal static unsafe class Prefaulter
     /// </summary>
     public static int Populate(byte* address, nuint length, bool write)
     {
-        if (madvise(address, length, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0)
+        int errno = Posix.Madvise(address, length, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+        if (errno == 0)
             return 0;
-        int errno = Errno.Last;
         if (errno == EFAULT || errno == ENOMEM)
             return errno;
         // Kernels before 5.14 reject the advice (EINVAL); touching gives the same result, slower.

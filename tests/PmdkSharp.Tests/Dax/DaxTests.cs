@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Mapping;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;

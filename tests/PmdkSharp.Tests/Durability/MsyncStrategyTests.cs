@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Durability;
 using PmdkSharp.Interop;
 using PmdkSharp.Mapping;

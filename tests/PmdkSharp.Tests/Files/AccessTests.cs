@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.IO;
 using System.Runtime.InteropServices;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Mapping;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;

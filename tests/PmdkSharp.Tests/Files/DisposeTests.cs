@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Mapping;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;
@@ -15,7 +16,7 @@ public class DisposeTests
         { "IsPersistentMemory", f => _ = f.IsPersistentMemory },
         { "Granularity", f => _ = f.Granularity },
         { "UsesMapSync", f => _ = f.UsesMapSync },
-        { "HugePageBytes", f => _ = f.HugePageBytes },
+        { "HugePageBytes", f => _ = f.GetHugePageBytes() },
         { "GetSpan", f => f.GetSpan(0, 1) },
         { "GetReadOnlySpan", f => f.GetReadOnlySpan(0, 1) },
         { "GetMemory", f => f.GetMemory(0, 1) },

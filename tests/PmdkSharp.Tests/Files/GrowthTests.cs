@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Mapping;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;

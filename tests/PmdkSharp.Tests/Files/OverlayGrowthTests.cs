@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Mapping;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;

@@ -110,7 +110,7 @@ public class PrefaultTests
         file.GetSpan(0, 8 << 20).Fill(1);
 
         Assert.Equal(0u, file.BaseAddress % (2u << 20));
-        Assert.NotNull(file.HugePageBytes);
+        Assert.NotNull(file.GetHugePageBytes());
     }
 
     /// <summary>
@@ -132,13 +132,13 @@ public class PrefaultTests
                 using var test = new TestFile(backend, tmpfs.Directory);
                 using var file = test.Open(test.Options(Open, maxLength) with { HugePages = huge, Preallocation = Preallocation.Sparse });
                 file.GetSpan(0, (int)Open).Fill(1);
-                long atOpen = file.HugePageBytes ?? -1;
+                long atOpen = file.GetHugePageBytes() ?? -1;
                 long afterGrow = -1;
                 if (maxLength is not null)
                 {
                     file.Grow(Grown);
                     file.GetSpan(Open, (int)(Grown - Open)).Fill(2);
-                    afterGrow = (file.HugePageBytes ?? -1) - atOpen;
+                    afterGrow = (file.GetHugePageBytes() ?? -1) - atOpen;
                 }
                 string figures = $"{backend}, HugePages {huge}, {(maxLength is null ? "fixed" : "growable")}: {atOpen} huge-mapped bytes at open, {afterGrow} more after Grow";
                 if (huge)

@@ -44,6 +44,16 @@ public class DisposeRaceTests
         ["Scope"] = UseScope,
         ["StreamRead"] = f => { using PmemStream s = f.AsStream(); s.Position = 10; _ = s.Read(new byte[32]); },
         ["StreamWrite+Flush"] = f => { using PmemStream s = f.AsStream(); s.Position = 10; s.Write(new byte[32]); s.Flush(); },
+        ["StreamWrite+Dispose"] = f => { using PmemStream s = f.AsStream(); s.Position = 10; s.Write(new byte[32]); },
+        ["StreamReadByte+WriteByte"] = f => { using PmemStream s = f.AsStream(); s.Position = 10; _ = s.ReadByte(); s.WriteByte(1); },
+        ["StreamAsync"] = f =>
+        {
+            using PmemStream s = f.AsStream();
+            s.Position = 10;
+            s.WriteAsync(new byte[32]).AsTask().GetAwaiter().GetResult();
+            _ = s.ReadAsync(new byte[32]).AsTask().GetAwaiter().GetResult();
+            s.FlushAsync().GetAwaiter().GetResult();
+        },
     };
 
     public static TheoryData<string> Members => new(Operations.Keys);

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using PmdkSharp.Diagnostics;
 using PmdkSharp.Mapping;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
@@ -84,6 +85,11 @@ public sealed class NativeLibraryResolutionTests
         Assert.Equal("Pmdk", diagnostics.GetProperty("Backend").GetString());
         Assert.Contains("PMDKSHARP_BACKEND=pmdk", diagnostics.GetProperty("Reason").GetString());
         Assert.Contains(MissingLibpmem, diagnostics.GetProperty("Reason").GetString());
+
+        // The getter never throws: it names the required backend, and opening says why it is unusable.
+        TestHostProcess.Result getter = TestHostProcess.Run(environment, new[] { "default-backend" });
+        Assert.True(getter.ExitCode == 0, getter.ToString());
+        Assert.Equal("Pmdk", getter.Json.GetProperty("Backend").GetString());
 
         TestHostProcess.Result result = TestHostProcess.Run(environment, new[] { "open", file.Path, "65536" });
         Assert.True(result.ExitCode == 3, result.ToString());
@@ -180,5 +186,22 @@ public sealed class NativeLibraryResolutionTests
         Directory.CreateDirectory(to);
         foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+    }
+
+    /// <summary>A PMDKSHARP_BACKEND that names no backend: the getter returns Default instead of throwing; opening throws and says why.</summary>
+    [Fact]
+    public void DefaultBackendGetterDoesNotThrowForAnUnknownBackendVariable()
+    {
+        var environment = new Dictionary<string, string?> { ["PMDKSHARP_BACKEND"] = "bogus" };
+        using var file = new TempPath("/dev/shm");
+
+        TestHostProcess.Result getter = TestHostProcess.Run(environment, new[] { "default-backend" });
+        Assert.True(getter.ExitCode == 0, getter.ToString());
+        Assert.Equal("Default", getter.Json.GetProperty("Backend").GetString());
+
+        TestHostProcess.Result open = TestHostProcess.Run(environment, new[] { "open", file.Path, "65536" });
+        Assert.NotEqual(0, open.ExitCode);
+        Assert.Equal(typeof(InvalidOperationException).FullName, open.Json.GetProperty("Exception").GetString());
+        Assert.Contains("'bogus' is not a backend", open.Json.GetProperty("Message").GetString());
     }
 }

@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 
-namespace PmdkSharp.Mapping;
+namespace PmdkSharp.Diagnostics;
 
 /// <summary>Reads /proc/self/maps and smaps: huge pages obtained, VMA count, which file backs an address.</summary>
 internal static class ProcMaps
