@@ -170,7 +170,6 @@ public sealed class OpenOutcomeTests
     [InlineData(Architecture.Arm64, true)]
     [InlineData(Architecture.X86, false)]
     [InlineData(Architecture.Arm, false)]
-    [InlineData(Architecture.RiscV64, false)]
     [InlineData(Architecture.LoongArch64, false)]
     [InlineData(Architecture.S390x, false)]
     public void OnlyX64AndArm64LinuxAreSupported(Architecture architecture, bool supported)
