@@ -75,6 +75,7 @@ public sealed partial class PmemLog
             MaxLength = Math.Max(options.MaxLength, exists ? new FileInfo(path).Length : 0),
             Backend = options.Backend,
             Prefault = options.Prefault,
+            CrashSimulator = options.CrashSimulator,
         });
         try
         {
@@ -115,6 +116,7 @@ public sealed partial class PmemLog
             MaxLength = options.ReadOnly ? null : Math.Max(options.MaxLength, fileLength),
             Backend = options.Backend,
             Prefault = options.Prefault,
+            CrashSimulator = options.CrashSimulator,
         });
         try
         {

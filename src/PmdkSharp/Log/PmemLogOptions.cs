@@ -37,4 +37,7 @@ public sealed class PmemLogOptions
 
     /// <summary>How the mapping and each growth are prefaulted (<see cref="PrefaultMode.None"/> by default).</summary>
     public PrefaultMode Prefault { get; init; }
+
+    /// <summary>Opens the log's file under a crash simulator, for tests of recovery (see <see cref="PmemFileOptions.CrashSimulator"/>); null normally.</summary>
+    public CrashSimulator? CrashSimulator { get; init; }
 }
