@@ -39,38 +39,6 @@ public class AccessScopeTests
         Assert.All(onDisk[3000..3100], b => Assert.Equal(0x5A, b));
     }
 
-    [SkippableTheory]
-    [ClassData(typeof(AllBackends))]
-    public void Scope_members_allocate_nothing(PmemBackendKind backend)
-    {
-        TestEnvironment.Require(backend);
-        using var path = new TempPath(TestEnvironment.Directories[0]);
-        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 1 << 16));
-        Span<byte> record = stackalloc byte[64];
-        Run(file, record); // JIT and first-use allocations happen here
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(file, record);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(0, allocated);
-
-        static void Run(PmemFile file, Span<byte> record)
-        {
-            using PmemAccessScope scope = file.BeginAccess();
-            for (int i = 0; i < 1000; i++)
-            {
-                long offset = (i % 512) * 64;
-                scope.CopyPersist(offset, record);
-                scope.Write(offset, (long)i);
-                scope.Flush(offset, 8);
-                scope.Drain();
-                scope.Read(offset, record);
-                _ = scope.Read<long>(offset);
-            }
-        }
-    }
-
     public static TheoryData<string, Action<PmemAccessScopeHolder, long, int>> RangedMembers => new()
     {
         { "Persist", (h, o, n) => h.Run(s => s.Persist(o, n)) },
@@ -133,6 +101,52 @@ public class AccessScopeTests
         Assert.Throws<NotSupportedException>(() => holder.Run(s => s.Drain()));
         Assert.Throws<NotSupportedException>(() => holder.Run(s => _ = s.GetSpan(0, 1).Length));
     }
+}
+
+/// <summary>
+/// Allocation is counted per thread, but a metrics listener enabled by another test makes every
+/// persist record (and box) its tags: this runs alone, with the metrics tests, never beside them.
+/// </summary>
+[Collection(nameof(ProcessWideListeners))]
+public class AccessScopeAllocationTests
+{
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void Scope_members_allocate_nothing(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(TestEnvironment.Directories[0]);
+        using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 1 << 16));
+        Span<byte> record = stackalloc byte[64];
+        Run(file, record); // JIT and first-use allocations happen here
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run(file, record);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+
+        static void Run(PmemFile file, Span<byte> record)
+        {
+            using PmemAccessScope scope = file.BeginAccess();
+            for (int i = 0; i < 1000; i++)
+            {
+                long offset = (i % 512) * 64;
+                scope.CopyPersist(offset, record);
+                scope.Write(offset, (long)i);
+                scope.Flush(offset, 8);
+                scope.Drain();
+                scope.Read(offset, record);
+                _ = scope.Read<long>(offset);
+            }
+        }
+    }
+}
+
+/// <summary>Tests that enable, or must not see, process-wide listeners (metrics): run alone, after the parallel ones.</summary>
+[CollectionDefinition(nameof(ProcessWideListeners), DisableParallelization = true)]
+public sealed class ProcessWideListeners
+{
 }
 
 /// <summary>Runs a lambda inside a fresh scope (a ref struct cannot be captured by a lambda).</summary>

@@ -7,6 +7,7 @@ namespace PmdkSharp.Tests.Metrics;
 
 // Other tests map and persist concurrently, and a MeterListener sees the whole process:
 // every assertion is "at least what this test did".
+[Collection(nameof(PmdkSharp.Tests.Files.ProcessWideListeners))]
 public class PmemMetricsTests
 {
     private sealed class Recorder : System.IDisposable
