@@ -23,7 +23,7 @@ public unsafe class MsyncStrategyTests
     public void Persist_writes_back_exactly_the_touched_pages(PmemBackendKind backend, string directory)
     {
         TestEnvironment.Require(backend);
-        Skip.If(new DriveInfo(directory).DriveFormat == "tmpfs", "tmpfs has no write-back: its pages are never clean");
+        Skip.If(ProcessMemory.FileSystemType(directory) == "tmpfs", "tmpfs has no write-back: its pages are never clean");
         using var path = new TempPath(directory);
         using var file = PmemFile.Open(path.Path, Patterns.Options(backend, 8 * Page));
         Skip.If(file.PersistMethod != PersistMethod.Msync, $"{file.PersistMethod} persists with cache-line flushes");
