@@ -12,21 +12,7 @@ internal static class ProcMaps
     {
         try
         {
-            long total = 0;
-            bool inside = false;
-            foreach (string line in File.ReadLines("/proc/self/smaps"))
-            {
-                if (TryParseRange(line, out nuint from, out nuint to))
-                {
-                    inside = from < end && to > start;
-                    continue;
-                }
-                if (inside && (line.StartsWith("AnonHugePages:", StringComparison.Ordinal)
-                               || line.StartsWith("ShmemPmdMapped:", StringComparison.Ordinal)
-                               || line.StartsWith("FilePmdMapped:", StringComparison.Ordinal)))
-                    total += ParseKiB(line) * 1024;
-            }
-            return total;
+            return SumSmaps(start, end, "AnonHugePages:", "ShmemPmdMapped:", "FilePmdMapped:");
         }
         catch (IOException)
         {
@@ -35,7 +21,10 @@ internal static class ProcMaps
     }
 
     /// <summary>Dirty bytes (Private_Dirty + Shared_Dirty) of the VMAs overlapping [start, end): pages written and not yet written back.</summary>
-    public static long DirtyBytes(nuint start, nuint end)
+    public static long DirtyBytes(nuint start, nuint end) => SumSmaps(start, end, "Private_Dirty:", "Shared_Dirty:");
+
+    /// <summary>The sum, in bytes, of the named kB fields of every smaps entry overlapping [start, end).</summary>
+    private static long SumSmaps(nuint start, nuint end, params string[] fields)
     {
         long total = 0;
         bool inside = false;
@@ -46,7 +35,7 @@ internal static class ProcMaps
                 inside = from < end && to > start;
                 continue;
             }
-            if (inside && (line.StartsWith("Private_Dirty:", StringComparison.Ordinal) || line.StartsWith("Shared_Dirty:", StringComparison.Ordinal)))
+            if (inside && Array.Exists(fields, field => line.StartsWith(field, StringComparison.Ordinal)))
                 total += ParseKiB(line) * 1024;
         }
         return total;
