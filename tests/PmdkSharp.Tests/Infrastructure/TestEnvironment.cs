@@ -26,6 +26,10 @@ public static class TestEnvironment
 
     public static bool IsRoot => Environment.UserName == "root";
 
+    /// <summary>Whether <paramref name="directory"/> is on a DAX file system (inside the VM): no page cache there.</summary>
+    public static bool IsDax(string directory) =>
+        DaxDirectories.Any(d => Path.GetFullPath(directory).StartsWith(Path.GetFullPath(d), StringComparison.Ordinal));
+
     /// <summary>Whether a mapping in <paramref name="directory"/> should report persistent memory.</summary>
     public static bool ExpectPmem(string directory) =>
         PmemForced || DaxDirectories.Any(d => Path.GetFullPath(directory).StartsWith(Path.GetFullPath(d), StringComparison.Ordinal));
