@@ -203,7 +203,7 @@ test_dax() {
   tests=$(target_path tests/PmdkSharp.Tests/PmdkSharp.Tests.csproj)
   rm -rf "$results"; mkdir -p "$results"
   log "test-dax 1/3: ADR, DAX tests and every test that takes a directory"
-  PMDKSHARP_VM_PERSISTENCE=adr PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh bash -c '
+  PMDKSHARP_VM_TIMEOUT=${PMDKSHARP_VM_TIMEOUT:-1800} PMDKSHARP_VM_PERSISTENCE=adr PMDKSHARP_VM_OUT_DIR="$results" tests/dax/run-in-vm.sh bash -c '
     host=$1 tests=$2 results=$3
     for dir in "$PMDKSHARP_DAX_DIR" "$PMDKSHARP_NODAX_DIR"; do
       for backend in pmdk managed; do
