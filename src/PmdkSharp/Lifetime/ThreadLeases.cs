@@ -84,9 +84,11 @@ internal sealed class ThreadLeases
         var leases = new ThreadLeases();
         lock (RegistryLock)
         {
-            // Threads that ended holding nothing are forgotten here, so a process that starts many
-            // short threads keeps a registry the size of its live threads.
-            ThreadLeases[] live = Array.FindAll(registry, t => t.owner.TryGetTarget(out Thread? thread) && thread.IsAlive || t.HoldsAny());
+            // Threads known to have ended holding nothing are forgotten here, so a process that starts
+            // many short threads keeps a registry the size of its live threads. An entry whose Thread
+            // object can no longer be seen is kept: dropping a live thread's slots would let a Dispose
+            // on another thread release a mapping that thread is still using.
+            ThreadLeases[] live = Array.FindAll(registry, t => !t.owner.TryGetTarget(out Thread? thread) || thread.IsAlive || t.HoldsAny());
             var next = new ThreadLeases[live.Length + 1];
             live.CopyTo(next, 0);
             next[^1] = leases;
