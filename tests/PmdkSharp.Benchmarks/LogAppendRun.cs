@@ -11,7 +11,7 @@ using PmdkSharp.Log;
 namespace PmdkSharp.Benchmarks;
 
 /// <summary>
-/// `dotnet run -c Release -- log-append --dir DIR [--seconds S]`: appends per second and p50/p99
+/// `dotnet run -c Release -- log-append --dir DIR [--seconds S] [--methods M,..] [--sizes 64,..] [--batches 1,16] [--threads 1,2]`: appends per second and p50/p99
 /// latency of PmemLog against the same records through FileStream + Flush(true), through a
 /// MemoryMappedFile view + Flush, and through a bare PmemFile.CopyPersist loop, for 64 B, 256 B and
 /// 4 KiB records, single and in batches of 16, with 1 and 2 appender threads. Findings, not tests:
@@ -36,9 +36,9 @@ internal static class LogAppendRun
         Directory.CreateDirectory(dir);
         Console.WriteLine($"# log-append dir={dir} PMEM_IS_PMEM_FORCE={Environment.GetEnvironmentVariable("PMEM_IS_PMEM_FORCE") ?? ""} seconds={seconds} load={File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("method\tsize\tbatch\tthreads\tappends/s\tp50 us\tp99 us\tcpu us/call");
-        foreach (int size in new[] { 64, 256, 4096 })
-            foreach (int batch in new[] { 1, BatchSize })
-                foreach (int threads in new[] { 1, 2 })
+        foreach (int size in Numbers(args, "--sizes", "64,256,4096"))
+            foreach (int batch in Numbers(args, "--batches", $"1,{BatchSize}"))
+                foreach (int threads in Numbers(args, "--threads", "1,2"))
                     foreach (string method in methods)
                     {
                         (double rate, double p50, double p99, double cpu) = Measure(method, dir, size, batch, threads, seconds);
@@ -118,6 +118,9 @@ internal static class LogAppendRun
             File.Delete(path);
         }
     }
+
+    private static int[] Numbers(string[] args, string name, string defaults) =>
+        (Argument(args, name) ?? defaults).Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
 
     private static string? Argument(string[] args, string name)
     {

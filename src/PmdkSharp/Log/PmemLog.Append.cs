@@ -11,6 +11,9 @@ public sealed partial class PmemLog
     // finished tickets moves `completedEnd`. One thread at a time (`committing`) writes and persists
     // the tail word up to `completedEnd`, for itself and for every thread whose records it covers.
     private const int TicketSlots = 1024;
+
+    /// <summary>Payloads from this size on are streamed (libpmem's default threshold for non-temporal copies).</summary>
+    private const int StreamedPayloadMinimum = 256;
     private readonly long[] finished = new long[TicketSlots];
     private long reservedEnd;
     private long completedEnd;
@@ -34,21 +37,29 @@ public sealed partial class PmemLog
         CheckRecord(record.Length, 0);
         long size = LogLayout.RecordSize(record.Length);
         (long start, long ticket) = Reserve(size);
+        // One hold on the mapping for the whole append: the record, its persist and the tail.
+        using PmemAccessScope scope = file.BeginAccess();
         try
         {
-            WriteRecord(start, record);
+            var pending = new PendingFlush(start);
+            WriteRecord(scope, start, record, ref pending);
+            if (pending.Start == start && pending.End == start + size)
+                scope.Persist(start, size); // flush and drain in one call: the common small record
+            else
+                Drain(scope, pending);
         }
         catch (Exception e) when (Fail(e))
         {
         }
-        return PersistAndCommit(start, size, ticket);
+        Commit(scope, ticket, start + size);
+        return new LogPosition(start);
     }
 
     /// <summary>
-    /// Appends several records at once, contiguous and in order, with one persist for all of them
-    /// and one for the tail: either all of them are committed or, after a crash, none. Returns the
-    /// first record's position; <paramref name="positions"/>, when not empty, receives each record's.
-    /// An empty batch appends nothing and returns <see cref="End"/>.
+    /// Appends several records at once, contiguous and in order, with one drain for all of them
+    /// and one persist for the tail: either all of them are committed or, after a crash, none.
+    /// Returns the first record's position; <paramref name="positions"/>, when not empty, receives
+    /// each record's. An empty batch appends nothing and returns <see cref="End"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A record is empty or too long, or <paramref name="positions"/> is non-empty and shorter than the batch.</exception>
     /// <exception cref="PmemLogFullException">The batch does not fit below <see cref="MaxLength"/>; nothing was written.</exception>
@@ -68,36 +79,34 @@ public sealed partial class PmemLog
             size += LogLayout.RecordSize(records[i].Length);
         }
         (long start, long ticket) = Reserve(size);
+        using PmemAccessScope scope = file.BeginAccess();
         try
         {
+            var pending = new PendingFlush(start);
             long at = start;
             for (int i = 0; i < records.Length; i++)
             {
                 if (!positions.IsEmpty)
                     positions[i] = new LogPosition(at);
-                WriteRecord(at, records[i].Span);
+                WriteRecord(scope, at, records[i].Span, ref pending);
                 at += LogLayout.RecordSize(records[i].Length);
             }
+            // Small records were stored in place and are flushed as one range (one msync off pmem).
+            Drain(scope, pending);
         }
         catch (Exception e) when (Fail(e))
         {
         }
-        // The batch is one contiguous range: one flush of it and one drain (one msync off pmem).
-        return PersistAndCommit(start, size, ticket);
+        Commit(scope, ticket, start + size);
+        return new LogPosition(start);
     }
 
-    /// <summary>Persists the reserved range [start, start + size), then commits the tail over it.</summary>
-    private LogPosition PersistAndCommit(long start, long size, long ticket)
+    /// <summary>Flushes what <paramref name="pending"/> still holds, then waits for every flush of this append.</summary>
+    private static void Drain(in PmemAccessScope scope, PendingFlush pending)
     {
-        try
-        {
-            file.Persist(start, size);
-        }
-        catch (Exception e) when (Fail(e))
-        {
-        }
-        Commit(ticket, start + size);
-        return new LogPosition(start);
+        if (pending.End > pending.Start)
+            scope.Flush(pending.Start, pending.End - pending.Start);
+        scope.Drain();
     }
 
     private void CheckRecord(int length, int index)
@@ -109,14 +118,55 @@ public sealed partial class PmemLog
             throw new ArgumentException($"Record {index} has {length} bytes, more than MaxRecordLength ({options.MaxRecordLength}).", "record");
     }
 
-    /// <summary>Writes a record's header, payload and zero padding at <paramref name="start"/> (stores only; the caller persists).</summary>
-    private void WriteRecord(long start, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Writes a record's header, payload and zero padding at <paramref name="start"/>, not drained.
+    /// A small payload (or any payload where persisting means msync) is stored in place and its
+    /// range joins <paramref name="pending"/>, to be flushed with its neighbours. A large one on
+    /// persistent memory is copied with the strategy's copy-and-flush, which streams it past the
+    /// cache as libpmem's memcpy does, and only the header's and padding's lines are flushed.
+    /// </summary>
+    private void WriteRecord(in PmemAccessScope scope, long start, ReadOnlySpan<byte> payload, ref PendingFlush pending)
     {
         int size = (int)LogLayout.RecordSize(payload.Length);
-        Span<byte> target = file.GetSpan(start, size);
-        LogLayout.WriteRecordHeader(target, start, payload);
-        payload.CopyTo(target[LogLayout.RecordHeaderSize..]);
-        target[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
+        long payloadStart = start + LogLayout.RecordHeaderSize;
+        long paddingStart = payloadStart + payload.Length;
+        if (payload.Length < StreamedPayloadMinimum || !streamsLargePayloads)
+        {
+            Span<byte> target = scope.GetSpan(start, size);
+            LogLayout.WriteRecordHeader(target, start, payload);
+            payload.CopyTo(target[LogLayout.RecordHeaderSize..]);
+            target[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
+            pending.Add(start, start + size, scope);
+            return;
+        }
+        // The payload first: the header and padding stores that follow share its first and last
+        // lines, and their flushes write those lines back whole.
+        scope.CopyFlush(payloadStart, payload);
+        LogLayout.WriteRecordHeader(scope.GetSpan(start, LogLayout.RecordHeaderSize), start, payload);
+        scope.GetSpan(paddingStart, (int)(start + size - paddingStart)).Clear();
+        pending.Add(start, payloadStart, scope);
+        pending.Add(paddingStart, start + size, scope);
+    }
+
+    /// <summary>
+    /// The contiguous range of stored-but-unflushed record bytes: neighbouring small records are
+    /// flushed as one range; a gap (a streamed payload) flushes what came before it.
+    /// </summary>
+    private struct PendingFlush(long start)
+    {
+        public long Start = start;
+        public long End = start;
+
+        public void Add(long from, long to, in PmemAccessScope scope)
+        {
+            if (from != End)
+            {
+                if (End > Start)
+                    scope.Flush(Start, End - Start);
+                Start = from;
+            }
+            End = to;
+        }
     }
 
     /// <summary>Takes [reservedEnd, reservedEnd + size) and a ticket, growing the file first when needed.</summary>
@@ -157,7 +207,7 @@ public sealed partial class PmemLog
     /// Marks the records of <paramref name="ticket"/> persisted and returns once the tail covering
     /// <paramref name="end"/> is durable, committing it (and whatever precedes it) if nobody else is.
     /// </summary>
-    private void Commit(long ticket, long end)
+    private void Commit(in PmemAccessScope scope, long ticket, long end)
     {
         Monitor.Enter(gate);
         try
@@ -186,7 +236,7 @@ public sealed partial class PmemLog
                 Monitor.Exit(gate);
                 try
                 {
-                    WriteTail(target);
+                    WriteTail(scope, target);
                 }
                 catch (Exception e)
                 {
@@ -209,10 +259,10 @@ public sealed partial class PmemLog
     }
 
     /// <summary>The commit point: one aligned 8-byte store of the tail, then its persist.</summary>
-    private void WriteTail(long tail)
+    private static void WriteTail(in PmemAccessScope scope, long tail)
     {
-        Volatile.Write(ref file.AsRef<long>(LogLayout.TailOffset), tail);
-        file.Persist(LogLayout.TailOffset, sizeof(long));
+        Volatile.Write(ref scope.AsRef<long>(LogLayout.TailOffset), tail);
+        scope.Persist(LogLayout.TailOffset, sizeof(long));
     }
 
     /// <summary>Waits (holding `gate`) until another thread changes the append state.</summary>

@@ -60,7 +60,8 @@ public sealed partial class PmemLog
             if (position.Offset == end)
                 return;
             Interlocked.Increment(ref generation);
-            WriteTail(position.Offset);
+            using (PmemAccessScope scope = file.BeginAccess())
+                WriteTail(scope, position.Offset);
             reservedEnd = completedEnd = position.Offset;
             Volatile.Write(ref committedEnd, position.Offset);
         }
