@@ -19,8 +19,9 @@ public sealed partial class PmemLog
     private long completedEnd;
     private long nextTicket;
     private long nextToComplete;
-    private bool committing;
+    private volatile bool committing;
     private int waiters;
+    private long publishes;
     private Exception? failure;
 
     /// <summary>
@@ -177,7 +178,7 @@ public sealed partial class PmemLog
             ThrowIfFailed();
             while (nextTicket - nextToComplete >= TicketSlots)
             {
-                WaitForChange();
+                WaitForChange(Volatile.Read(ref publishes)); // the ring moves only under `gate`
                 ThrowIfFailed();
             }
             long start = reservedEnd;
@@ -210,6 +211,7 @@ public sealed partial class PmemLog
     private void Commit(in PmemAccessScope scope, long ticket, long end)
     {
         Monitor.Enter(gate);
+        bool locked = true;
         try
         {
             finished[ticket & (TicketSlots - 1)] = end;
@@ -223,17 +225,21 @@ public sealed partial class PmemLog
             }
             if (advanced)
                 WakeWaiters();
-            while (Volatile.Read(ref committedEnd) < end)
+            while (true)
             {
+                long seen = Volatile.Read(ref publishes); // before the state it decides on
+                if (Volatile.Read(ref committedEnd) >= end)
+                    return;
                 ThrowIfFailed();
                 if (committing || completedEnd < end)
                 {
-                    WaitForChange(); // an earlier append is still persisting, or another thread is committing
+                    WaitForChange(seen); // an earlier append is still persisting, or another thread is committing
                     continue;
                 }
                 committing = true;
                 long target = completedEnd;
                 Monitor.Exit(gate);
+                locked = false;
                 try
                 {
                     WriteTail(scope, target);
@@ -241,48 +247,71 @@ public sealed partial class PmemLog
                 catch (Exception e)
                 {
                     Monitor.Enter(gate);
+                    locked = true;
                     committing = false;
                     failure ??= e;
                     WakeWaiters();
                     throw;
                 }
-                Monitor.Enter(gate);
-                committing = false;
-                Volatile.Write(ref committedEnd, target);
-                WakeWaiters();
+                PublishCommit(target); // target >= end: this append is committed
+                return;
             }
         }
         finally
         {
-            Monitor.Exit(gate);
+            if (locked)
+                Monitor.Exit(gate);
         }
     }
 
-    /// <summary>The commit point: one aligned 8-byte store of the tail, then its persist.</summary>
+    /// <summary>
+    /// Publishes a durable tail without taking `gate` again (a lone appender then takes it once per
+    /// commit, not twice): the state first, then a fenced count that waiters compare against, then
+    /// a wake-up only if someone registered as waiting. <see cref="WaitForChange"/> is the other half.
+    /// </summary>
+    private void PublishCommit(long target)
+    {
+        Volatile.Write(ref committedEnd, target);
+        committing = false;
+        Interlocked.Increment(ref publishes);
+        if (Volatile.Read(ref waiters) > 0)
+        {
+            lock (gate)
+                Monitor.PulseAll(gate);
+        }
+    }
+
+    /// <summary>The tail commit point: one aligned 8-byte store of the tail, then its persist.</summary>
     private static void WriteTail(in PmemAccessScope scope, long tail)
     {
         Volatile.Write(ref scope.AsRef<long>(LogLayout.TailOffset), tail);
         scope.Persist(LogLayout.TailOffset, sizeof(long));
     }
 
-    /// <summary>Waits (holding `gate`) until another thread changes the append state.</summary>
-    private void WaitForChange()
+    /// <summary>
+    /// Waits (holding `gate`) until another thread changes the append state. <paramref name="seen"/>
+    /// is `publishes` as read before the caller looked at the state: a commit published without the
+    /// lock since then is not waited for. Registering in `waiters` (fenced) before comparing makes
+    /// <see cref="PublishCommit"/> either see the waiter and pulse, or be seen here.
+    /// </summary>
+    private void WaitForChange(long seen)
     {
-        waiters++;
+        Interlocked.Increment(ref waiters);
         try
         {
-            Monitor.Wait(gate);
+            if (Volatile.Read(ref publishes) == seen)
+                Monitor.Wait(gate);
         }
         finally
         {
-            waiters--;
+            Interlocked.Decrement(ref waiters);
         }
     }
 
     /// <summary>Wakes the threads in <see cref="WaitForChange"/> (holding `gate`); a lone appender skips the pulse.</summary>
     private void WakeWaiters()
     {
-        if (waiters > 0)
+        if (Volatile.Read(ref waiters) > 0)
             Monitor.PulseAll(gate);
     }
 

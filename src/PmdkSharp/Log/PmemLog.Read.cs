@@ -50,9 +50,12 @@ public sealed partial class PmemLog
         lock (gate)
         {
             ThrowIfFailed();
-            while (reservedEnd != Volatile.Read(ref committedEnd) || committing)
+            while (true)
             {
-                WaitForChange();
+                long seen = Volatile.Read(ref publishes);
+                if (reservedEnd == Volatile.Read(ref committedEnd) && !committing)
+                    break;
+                WaitForChange(seen);
                 ThrowIfFailed();
             }
             long end = Volatile.Read(ref committedEnd);
