@@ -12,8 +12,6 @@ public sealed partial class PmemLog
     // the tail word up to `completedEnd`, for itself and for every thread whose records it covers.
     private const int TicketSlots = 1024;
 
-    /// <summary>Payloads from this size on are streamed (libpmem's default threshold for non-temporal copies).</summary>
-    private const int StreamedPayloadMinimum = 256;
     private readonly long[] finished = new long[TicketSlots];
     private long reservedEnd;
     private long completedEnd;
@@ -42,12 +40,9 @@ public sealed partial class PmemLog
         using PmemAccessScope scope = file.BeginAccess();
         try
         {
-            var pending = new PendingFlush(start);
-            WriteRecord(scope, start, record, ref pending);
-            if (pending.Start == start && pending.End == start + size)
-                scope.Persist(start, size); // flush and drain in one call: the common small record
-            else
-                Drain(scope, pending);
+            var writer = new RecordWriter(scope, streamsRecords, batch: false);
+            writer.Write(start, record);
+            writer.Persist();
         }
         catch (Exception e) when (Fail(e))
         {
@@ -83,31 +78,22 @@ public sealed partial class PmemLog
         using PmemAccessScope scope = file.BeginAccess();
         try
         {
-            var pending = new PendingFlush(start);
+            var writer = new RecordWriter(scope, streamsRecords, batch: true);
             long at = start;
             for (int i = 0; i < records.Length; i++)
             {
                 if (!positions.IsEmpty)
                     positions[i] = new LogPosition(at);
-                WriteRecord(scope, at, records[i].Span, ref pending);
+                writer.Write(at, records[i].Span);
                 at += LogLayout.RecordSize(records[i].Length);
             }
-            // Small records were stored in place and are flushed as one range (one msync off pmem).
-            Drain(scope, pending);
+            writer.Persist(); // one drain for the batch (one msync off pmem)
         }
         catch (Exception e) when (Fail(e))
         {
         }
         Commit(scope, ticket, start + size);
         return new LogPosition(start);
-    }
-
-    /// <summary>Flushes what <paramref name="pending"/> still holds, then waits for every flush of this append.</summary>
-    private static void Drain(in PmemAccessScope scope, PendingFlush pending)
-    {
-        if (pending.End > pending.Start)
-            scope.Flush(pending.Start, pending.End - pending.Start);
-        scope.Drain();
     }
 
     private void CheckRecord(int length, int index)
@@ -117,57 +103,6 @@ public sealed partial class PmemLog
             throw new ArgumentException($"Record {index} is empty; a log record must have at least one byte.", "record");
         if (length > options.MaxRecordLength)
             throw new ArgumentException($"Record {index} has {length} bytes, more than MaxRecordLength ({options.MaxRecordLength}).", "record");
-    }
-
-    /// <summary>
-    /// Writes a record's header, payload and zero padding at <paramref name="start"/>, not drained.
-    /// A small payload (or any payload where persisting means msync) is stored in place and its
-    /// range joins <paramref name="pending"/>, to be flushed with its neighbours. A large one on
-    /// persistent memory is copied with the strategy's copy-and-flush, which streams it past the
-    /// cache as libpmem's memcpy does, and only the header's and padding's lines are flushed.
-    /// </summary>
-    private void WriteRecord(in PmemAccessScope scope, long start, ReadOnlySpan<byte> payload, ref PendingFlush pending)
-    {
-        int size = (int)LogLayout.RecordSize(payload.Length);
-        long payloadStart = start + LogLayout.RecordHeaderSize;
-        long paddingStart = payloadStart + payload.Length;
-        if (payload.Length < StreamedPayloadMinimum || !streamsLargePayloads)
-        {
-            Span<byte> target = scope.GetSpan(start, size);
-            LogLayout.WriteRecordHeader(target, start, payload);
-            payload.CopyTo(target[LogLayout.RecordHeaderSize..]);
-            target[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
-            pending.Add(start, start + size, scope);
-            return;
-        }
-        // The payload first: the header and padding stores that follow share its first and last
-        // lines, and their flushes write those lines back whole.
-        scope.CopyFlush(payloadStart, payload);
-        LogLayout.WriteRecordHeader(scope.GetSpan(start, LogLayout.RecordHeaderSize), start, payload);
-        scope.GetSpan(paddingStart, (int)(start + size - paddingStart)).Clear();
-        pending.Add(start, payloadStart, scope);
-        pending.Add(paddingStart, start + size, scope);
-    }
-
-    /// <summary>
-    /// The contiguous range of stored-but-unflushed record bytes: neighbouring small records are
-    /// flushed as one range; a gap (a streamed payload) flushes what came before it.
-    /// </summary>
-    private struct PendingFlush(long start)
-    {
-        public long Start = start;
-        public long End = start;
-
-        public void Add(long from, long to, in PmemAccessScope scope)
-        {
-            if (from != End)
-            {
-                if (End > Start)
-                    scope.Flush(Start, End - Start);
-                Start = from;
-            }
-            End = to;
-        }
     }
 
     /// <summary>Takes [reservedEnd, reservedEnd + size) and a ticket, growing the file first when needed.</summary>

@@ -42,15 +42,15 @@ public sealed partial class PmemLog : IDisposable
 
     private volatile bool disposed;
 
-    /// <summary>True where persisting is a cache-line flush, not msync: large payloads are then copied with non-temporal stores.</summary>
-    private readonly bool streamsLargePayloads;
+    /// <summary>True where persisting is a cache-line flush, not msync: records are then framed and streamed in (see <see cref="RecordWriter"/>).</summary>
+    private readonly bool streamsRecords;
 
     private PmemLog(PmemFile file, PmemLogOptions options, long committedEnd, string createdBy, bool created)
     {
         this.file = file;
         this.options = options;
         this.committedEnd = committedEnd;
-        streamsLargePayloads = file.Granularity != StoreGranularity.Page;
+        streamsRecords = file.Granularity != StoreGranularity.Page;
         reservedEnd = committedEnd;
         completedEnd = committedEnd;
         CreatedBy = createdBy;
