@@ -9,7 +9,8 @@ public sealed partial class PmemLog
     // Appends in flight, under `gate`: each reservation takes a ticket; when its records are
     // persisted, its end goes into `finished` at the ticket's slot, and the contiguous prefix of
     // finished tickets moves `completedEnd`. One thread at a time (`committing`) writes and persists
-    // the tail word up to `completedEnd`, for itself and for every thread whose records it covers.
+    // the tail word up to `completedEnd`, for itself and for every thread whose records it covers,
+    // then publishes it without the lock (`publishes`, `waiters`: see PublishCommit).
     private const int TicketSlots = 1024;
 
     private readonly long[] finished = new long[TicketSlots];
