@@ -32,11 +32,27 @@ public class PrefaultTests
     }
 
     /// <summary>Faults of the first pass over a file of <see cref="Length"/> bytes just opened with <paramref name="mode"/>.</summary>
-    private static long FaultsOfFirstPassAtOpen(PmemBackendKind backend, string directory, PrefaultMode mode, long? maxLength, bool write)
+    private static long FaultsOfFirstPassAtOpen(PmemBackendKind backend, string directory, PrefaultMode mode, long? maxLength, bool write) =>
+        Fewest(mode, () =>
+        {
+            using var test = new TestFile(backend, directory);
+            using var file = test.Open(test.Options(Length, maxLength) with { Prefault = mode });
+            return FaultsOfPass(file, 0, Length, write);
+        });
+
+    /// <summary>
+    /// A prefaulted pass measured up to five times, keeping the fewest faults: on a page-cache file
+    /// system, writeback that runs between the prefault and the pass (ext4's journal commit writes
+    /// ordered data back every few seconds) write-protects the pages it cleans, seen in the test VM
+    /// as 2048-4095 of 8192 pages faulting again. That can only add faults; a prefault that does
+    /// nothing faults on every attempt. A pass without prefault is measured once.
+    /// </summary>
+    private static long Fewest(PrefaultMode mode, Func<long> measure)
     {
-        using var test = new TestFile(backend, directory);
-        using var file = test.Open(test.Options(Length, maxLength) with { Prefault = mode });
-        return FaultsOfPass(file, 0, Length, write);
+        long fewest = measure();
+        for (int attempt = 1; attempt < 5 && mode != PrefaultMode.None && fewest > 0; attempt++)
+            fewest = Math.Min(fewest, measure());
+        return fewest;
     }
 
     /// <summary>
@@ -77,13 +93,13 @@ public class PrefaultTests
     [ClassData(typeof(BackendsAndDirectories))]
     public void Prefault_applies_to_grown_tails(PmemBackendKind backend, string directory)
     {
-        long FaultsOfGrownTail(PrefaultMode mode, bool write)
+        long FaultsOfGrownTail(PrefaultMode mode, bool write) => Fewest(mode, () =>
         {
             using var test = new TestFile(backend, directory);
             using var file = test.Open(test.Options(4096, 2L * Length) with { Prefault = mode });
             file.Grow(Length);
             return FaultsOfPass(file, 4096, Length - 4096, write);
-        }
+        });
 
         long noneRead = FaultsOfGrownTail(PrefaultMode.None, write: false);
         long populate = FaultsOfGrownTail(PrefaultMode.Populate, write: false);
