@@ -15,15 +15,17 @@ namespace PmdkSharp.Mapping;
 /// adjacent file mappings, so mapping each grown tail separately ran into vm.max_map_count.
 /// Arguments are validated by <see cref="PmemFile"/> before they get here.
 /// </summary>
-internal sealed unsafe class FileMapping
+internal sealed unsafe partial class FileMapping
 {
     private readonly PmemFileOptions options;
     private readonly object growLock = new();
     private long length;
 
-    private FileMapping(PmemFileOptions options, MappingHandle handle, long length, long maxLength, bool mapSync, bool isPmem)
+    private FileMapping(PmemFileOptions options, MappingHandle handle, long length, long maxLength, bool mapSync, bool isPmem,
+        DeviceDaxInfo? device = null)
     {
         this.options = options;
+        Device = device;
         Handle = handle;
         this.length = length;
         MaxLength = maxLength;
@@ -45,10 +47,17 @@ internal sealed unsafe class FileMapping
 
     public bool IsPmem { get; }
 
+    /// <summary>The device-DAX device this maps whole, or null for a file.</summary>
+    public DeviceDaxInfo? Device { get; }
+
     /// <summary>How the file was mapped, for diagnostics.</summary>
-    public string Method => Handle.MappedByLibpmem
-        ? "pmem_map_file (is_pmem from libpmem)"
-        : $"one mapping over the reserved {MaxLength} bytes (MAP_SYNC tried first)";
+    public string Method => (Device, Handle.MappedByLibpmem) switch
+    {
+        ({ } device, true) => $"device DAX {device.Name}: pmem_map_file of all {device.Size} bytes ({device.Alignment}-byte aligned)",
+        ({ } device, false) => $"device DAX {device.Name}: one MAP_SHARED mapping of all {device.Size} bytes at a {device.Alignment}-byte aligned address",
+        (null, true) => "pmem_map_file (is_pmem from libpmem)",
+        _ => $"one mapping over the reserved {MaxLength} bytes (MAP_SYNC tried first)",
+    };
 
     /// <summary>True when this open created the file (it did not exist before).</summary>
     public bool Created { get; private set; }
