@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
-using static PmdkSharp.Interop.Libpmem;
 
 namespace PmdkSharp.Mapping;
 
@@ -45,17 +44,13 @@ internal sealed unsafe partial class FileMapping
 
     private static FileMapping MapDeviceWithLibpmem(DeviceDaxInfo device, FileStream file, string path, PmemFileOptions options)
     {
-        nuint mapped;
-        int pmem;
-        byte* address = (byte*)pmem_map_file(path, 0, 0, 0, &mapped, &pmem);
-        if (address == null)
-            throw Errno.LastToException("pmem_map_file", path, NativeText.LibpmemErrorMessage());
-        var handle = MappingHandle.ForLibpmem(address, mapped, file);
-        if (mapped != (nuint)device.Size || (nuint)address % (nuint)device.Alignment != 0)
+        MappingHandle handle = MapWholeWithLibpmem(file, path, out nuint mapped, out int pmem);
+        nuint address = (nuint)handle.Address;
+        if (mapped != (nuint)device.Size || address % (nuint)device.Alignment != 0)
         {
             handle.Dispose();
             throw new IOException(
-                $"pmem_map_file mapped {mapped} bytes of device DAX '{path}' at 0x{(nuint)address:x}, but sysfs says {device.Size} bytes " +
+                $"pmem_map_file mapped {mapped} bytes of device DAX '{path}' at 0x{address:x}, but sysfs says {device.Size} bytes " +
                 $"with {device.Alignment}-byte alignment; the mapping was released.");
         }
         // Device DAX is persistent memory whatever is_pmem says; MAP_SYNC is what libpmem tried first.
@@ -75,13 +70,7 @@ internal sealed unsafe partial class FileMapping
             int fd = (int)file.SafeFileHandle.DangerousGetHandle();
             // MAP_SYNC is accepted on device DAX (it has no file metadata to keep in sync); MAP_SHARED
             // alone is just as durable there, so either result maps the same memory.
-            bool mapSync = true;
-            int errno = AddressSpace.TryMapFile(baseAddress, length, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
-            if (errno == EOPNOTSUPP || errno == EINVAL)
-            {
-                mapSync = false;
-                errno = AddressSpace.TryMapFile(baseAddress, length, protection, MAP_SHARED, fd);
-            }
+            int errno = TryMapShared(baseAddress, length, protection, fd, out bool mapSync);
             if (errno == ENOMEM)
                 throw new PmemOutOfSpaceException($"Cannot map device DAX '{path}' ({device.Size} bytes): {Errno.Describe(errno)}.");
             Posix.CheckIo(errno, "mmap", path,

@@ -119,17 +119,40 @@ internal sealed unsafe partial class FileMapping
     /// <summary>A fixed-size file the way PMDK users know it: pmem_map_file (MAP_SYNC tried first, 2 MiB aligned).</summary>
     private static FileMapping MapWithLibpmem(FileStream file, string path, PmemFileOptions options, long fileLength)
     {
-        nuint mapped;
-        int pmem;
-        // len 0 without PMEM_FILE_CREATE maps the whole existing file; it was created and sized above,
-        // so both backends share one set of open/create semantics.
-        byte* address = (byte*)pmem_map_file(path, 0, 0, 0, &mapped, &pmem);
-        if (address == null)
-            throw Errno.LastToException("pmem_map_file", path, NativeText.LibpmemErrorMessage());
-        var handle = MappingHandle.ForLibpmem(address, mapped, file);
+        // The file was created and sized above, so both backends share one set of open/create semantics.
+        MappingHandle handle = MapWholeWithLibpmem(file, path, out _, out int pmem);
         // Unforced, pmem_map_file's is_pmem means MAP_SYNC held (or device DAX).
         return new FileMapping(options, handle, fileLength, fileLength,
             mapSync: pmem != 0 && PmemForce.Value is null, isPmem: pmem != 0);
+    }
+
+    /// <summary>pmem_map_file(path, 0, 0): len 0 without PMEM_FILE_CREATE maps the whole existing file (or device).</summary>
+    private static MappingHandle MapWholeWithLibpmem(FileStream file, string path, out nuint mapped, out int pmem)
+    {
+        nuint length;
+        int isPmem;
+        byte* address = (byte*)pmem_map_file(path, 0, 0, 0, &length, &isPmem);
+        if (address == null)
+            throw Errno.LastToException("pmem_map_file", path, NativeText.LibpmemErrorMessage());
+        (mapped, pmem) = (length, isPmem);
+        return MappingHandle.ForLibpmem(address, length, file);
+    }
+
+    /// <summary>
+    /// Maps the file shared over [baseAddress, baseAddress + length): MAP_SYNC first, which only
+    /// succeeds on DAX, where it makes CPU cache flushes enough to persist; plain MAP_SHARED where
+    /// the kernel refuses it. Returns the errno (0 on success).
+    /// </summary>
+    private static int TryMapShared(byte* baseAddress, nuint length, int protection, int fd, out bool mapSync)
+    {
+        mapSync = true;
+        int errno = AddressSpace.TryMapFile(baseAddress, length, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
+        if (errno == EOPNOTSUPP || errno == EINVAL)
+        {
+            mapSync = false;
+            errno = AddressSpace.TryMapFile(baseAddress, length, protection, MAP_SHARED, fd);
+        }
+        return errno;
     }
 
     private static FileMapping MapOverReservation(FileStream file, string path, PmemFileOptions options, long fileLength, long maxLength)
@@ -151,14 +174,7 @@ internal sealed unsafe partial class FileMapping
             }
             else
             {
-                // MAP_SYNC first: it only succeeds on DAX, where it makes CPU cache flushes enough to persist.
-                mapSync = true;
-                errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
-                if (errno == EOPNOTSUPP || errno == EINVAL)
-                {
-                    mapSync = false;
-                    errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_SHARED, fd);
-                }
+                errno = TryMapShared(baseAddress, reserved, protection, fd, out mapSync);
             }
             if (errno == ENOMEM)
                 throw new PmemOutOfSpaceException($"Cannot map '{path}' over its reserved {reserved} bytes: {Errno.Describe(errno)}.");
