@@ -41,12 +41,16 @@ internal static class ProcMaps
         return total;
     }
 
-    /// <summary>How many VMAs (lines of /proc/self/maps) overlap [start, end).</summary>
-    public static int CountVmas(nuint start, nuint end)
+    /// <summary>
+    /// How many VMAs (lines of /proc/self/maps) overlap [start, end); with <paramref name="file"/>,
+    /// only those mapping that file (so a range unmapped and then reused by someone else counts 0).
+    /// </summary>
+    public static int CountVmas(nuint start, nuint end, string? file = null)
     {
         int count = 0;
         foreach (string line in File.ReadLines("/proc/self/maps"))
-            if (TryParseRange(line, out nuint from, out nuint to) && from < end && to > start)
+            if (TryParseRange(line, out nuint from, out nuint to) && from < end && to > start
+                && (file is null || line.AsSpan(Math.Max(line.IndexOf('/'), 0)).StartsWith(file, StringComparison.Ordinal)))
                 count++;
         return count;
     }

@@ -1,19 +1,35 @@
 using System;
+using System.IO;
 using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
 
 namespace PmdkSharp.Mapping;
 
 /// <summary>
-/// Address ranges for growable mappings: reserve the maximum range once with no access and no
-/// backing, then map the file over it with MAP_FIXED. The base never moves, so every address
-/// handed out stays valid while the file grows.
+/// Places a file mapping at an aligned address without ever replacing anything: no MAP_FIXED.
 /// </summary>
+/// <remarks>
+/// The obvious way, reserving a range and mapping the file over it with MAP_FIXED, is not safe in
+/// a process where other threads map memory (the GC, other files). When MAP_FIXED fails late, in
+/// the file system's mmap hook, the kernel has already unmapped the range: ext4 refusing MAP_SYNC
+/// on a non-DAX file leaves a hole where the reservation was. Another thread's mmap can land in
+/// that hole, and the next MAP_FIXED (a retry without MAP_SYNC, or putting the reservation back)
+/// silently replaces that thread's memory. MAP_FIXED_NOREPLACE would refuse instead, but the
+/// kernel rejects it together with MAP_SHARED_VALIDATE, which MAP_SYNC needs. So the address is
+/// only a hint, as libpmem's pmem_map_file does it: a free aligned range is found, and the file is
+/// mapped there without MAP_FIXED; if another thread took the range meanwhile the kernel puts the
+/// mapping elsewhere, and the search starts again. A failed attempt leaves the address space as it
+/// was.
+/// </remarks>
 internal static unsafe class AddressSpace
 {
     public static readonly nuint PageSize = (nuint)Environment.SystemPageSize;
 
     private const long OneGiB = 1L << 30;
+
+    // Losing the race for a free range this often in a row means the process maps memory faster
+    // than a range can be found; an unaligned mapping still works, only without huge-page entries.
+    private const int AlignedAttempts = 8;
 
     /// <summary>PMDK's choice: 2 MiB alignment, or 1 GiB once the range is 2 GiB or more, so the kernel can use huge page table entries.</summary>
     public static nuint AlignmentFor(nuint length) =>
@@ -21,49 +37,39 @@ internal static unsafe class AddressSpace
 
     public static nuint RoundUpToPage(ulong length) => (nuint)((length + PageSize - 1) & ~((ulong)PageSize - 1));
 
-    /// <summary>Reserves <paramref name="length"/> bytes of address space aligned to <paramref name="alignment"/>.</summary>
-    public static byte* Reserve(nuint length, nuint alignment)
-    {
-        // Over-reserve by the alignment, then give back the unaligned head and the surplus tail.
-        nuint padded = length + alignment;
-        void* raw = Posix.TryMmap(null, padded, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0, out int errno);
-        if (raw == null)
-            throw Errno.ToException(errno, "mmap (address reservation)", null, $"reserving {length} bytes");
-        nuint start = (nuint)raw;
-        nuint aligned = (start + alignment - 1) & ~(alignment - 1);
-        // Trimming a range this call just mapped cannot fail; the result is ignored on purpose.
-        if (aligned > start)
-            Posix.Munmap(raw, aligned - start);
-        nuint surplus = start + padded - (aligned + length);
-        if (surplus > 0)
-            Posix.Munmap((void*)(aligned + length), surplus);
-        return (byte*)aligned;
-    }
-
     /// <summary>
-    /// Maps [0, length) of the file at <paramref name="baseAddress"/>, replacing the reservation
-    /// there. The range may reach past the file's end: Linux allows a shared file mapping there,
-    /// and only touching such a page faults, which the library never does. Returns the errno on
-    /// failure (0 on success) so callers can fall back to other flags.
+    /// Maps [0, length) of the file at an address aligned to <paramref name="alignment"/> when one can
+    /// be had, else anywhere. The range may reach past the file's end: Linux allows a shared file
+    /// mapping there, and only touching such a page faults, which the library never does. Returns
+    /// null and the errno on failure, having changed nothing, so callers can retry with other flags.
     /// </summary>
-    public static int TryMapFile(byte* baseAddress, nuint length, int protection, int flags, int fd)
+    /// <exception cref="IOException">The process has no free range of <paramref name="length"/> bytes.</exception>
+    public static byte* TryMapFile(nuint length, nuint alignment, int protection, int flags, int fd, out int errno)
     {
-        if (Posix.TryMmap(baseAddress, length, protection, flags | MAP_FIXED, fd, 0, out int errno) != null)
-            return 0;
-        // A failed MAP_FIXED may already have dropped what was there; put the reservation back so no
-        // other mapping can land inside our range before the caller releases it.
-        int restoreErrno = Restore(baseAddress, length);
-        if (restoreErrno != 0)
-            throw new InvalidOperationException(
-                $"mmap over the reserved range at 0x{(nuint)baseAddress:x} failed with {Errno.Describe(errno)}, and re-reserving " +
-                $"the range failed too with {Errno.Describe(restoreErrno)}: the process's address space may now have a hole there.");
-        return errno;
+        for (int attempt = 0; attempt < AlignedAttempts; attempt++)
+        {
+            byte* hint = FindFreeAligned(length, alignment);
+            byte* mapped = (byte*)Posix.TryMmap(hint, length, protection, flags, fd, 0, out errno);
+            if (mapped == null || mapped == hint)
+                return mapped;
+            // Another thread mapped into the range first, so the kernel chose another address: unmap
+            // this mapping (ours, made just now) and look for a free range again.
+            Posix.Munmap(mapped, length);
+        }
+        return (byte*)Posix.TryMmap(null, length, protection, flags, fd, 0, out errno);
     }
 
-    /// <summary>Turns a range back into reserved, inaccessible address space; returns the errno on failure.</summary>
-    private static int Restore(void* address, nuint length)
+    /// <summary>An aligned address with <paramref name="length"/> free bytes after it, free at the time of the call.</summary>
+    /// <exception cref="IOException">The process has no free range that large.</exception>
+    private static byte* FindFreeAligned(nuint length, nuint alignment)
     {
-        Posix.TryMmap(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0, out int errno);
-        return errno;
+        // The kernel's choice for length + alignment bytes holds an aligned start with length bytes after it.
+        nuint padded = length + alignment;
+        void* probe = Posix.TryMmap(null, padded, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0, out int errno);
+        if (probe == null)
+            throw Errno.ToException(errno, "mmap (address reservation)", null, $"reserving {length} bytes");
+        // Unmapping a range this call just mapped cannot fail; the result is ignored on purpose.
+        Posix.Munmap(probe, padded);
+        return (byte*)(((nuint)probe + alignment - 1) & ~(alignment - 1));
     }
 }

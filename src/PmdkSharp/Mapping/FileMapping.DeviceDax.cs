@@ -10,7 +10,7 @@ internal sealed unsafe partial class FileMapping
     /// <summary>
     /// Maps a device-DAX device whole: its size comes from sysfs (fstat says 0), the mapping is
     /// MAP_SHARED at an address aligned to the device's alignment (the kernel answers EINVAL to a
-    /// misaligned one), and nothing is truncated, allocated or created. The options were checked
+    /// misaligned fixed one), and nothing is truncated, allocated or created. The options were checked
     /// against the device by <see cref="DeviceDaxOptions"/>.
     /// </summary>
     public static FileMapping OpenDevice(DeviceDaxInfo device, string path, PmemFileOptions options, PmemBackendKind backend)
@@ -63,24 +63,22 @@ internal sealed unsafe partial class FileMapping
         nuint length = (nuint)device.Size;
         // The device's alignment, or PMDK's larger one for big ranges (1 GiB page table entries).
         nuint alignment = Math.Max((nuint)device.Alignment, AddressSpace.AlignmentFor(length));
-        byte* baseAddress = AddressSpace.Reserve(length, alignment);
-        var handle = MappingHandle.ForReservation(baseAddress, length, file);
-        try
-        {
-            int fd = (int)file.SafeFileHandle.DangerousGetHandle();
-            // MAP_SYNC is accepted on device DAX (it has no file metadata to keep in sync); MAP_SHARED
-            // alone is just as durable there, so either result maps the same memory.
-            int errno = TryMapShared(baseAddress, length, protection, fd, out bool mapSync);
-            if (errno == ENOMEM)
-                throw new PmemOutOfSpaceException($"Cannot map device DAX '{path}' ({device.Size} bytes): {Errno.Describe(errno)}.");
-            Posix.CheckIo(errno, "mmap", path,
-                $"device DAX {device.Name}, {device.Size} bytes at 0x{(nuint)baseAddress:x}, alignment {device.Alignment}");
-            return new FileMapping(options, handle, device.Size, device.Size, mapSync, isPmem: true, device);
-        }
-        catch
+        int fd = (int)file.SafeFileHandle.DangerousGetHandle();
+        // MAP_SYNC is accepted on device DAX (it has no file metadata to keep in sync); MAP_SHARED
+        // alone is just as durable there, so either result maps the same memory.
+        byte* baseAddress = TryMapShared(length, alignment, protection, fd, out bool mapSync, out int errno);
+        if (errno == ENOMEM)
+            throw new PmemOutOfSpaceException($"Cannot map device DAX '{path}' ({device.Size} bytes): {Errno.Describe(errno)}.");
+        Posix.CheckIo(errno, "mmap", path, $"device DAX {device.Name}, {device.Size} bytes, alignment {device.Alignment}");
+        var handle = MappingHandle.ForMmap(baseAddress, length, file);
+        // The address is a hint; the device-DAX driver aligns whatever it picks itself, so this only
+        // guards against a kernel that would not.
+        if ((nuint)baseAddress % (nuint)device.Alignment != 0)
         {
             handle.Dispose();
-            throw;
+            throw new IOException(
+                $"mmap placed device DAX '{path}' at 0x{(nuint)baseAddress:x}, not aligned to its {device.Alignment} bytes; the mapping was released.");
         }
+        return new FileMapping(options, handle, device.Size, device.Size, mapSync, isPmem: true, device);
     }
 }

@@ -85,7 +85,7 @@ internal sealed unsafe partial class FileMapping
             bool simulated = options.CrashSimulator is not null;
             FileMapping mapping = backend == PmemBackendKind.Pmdk && writable && maxLength == fileLength && fileLength > 0 && !simulated
                 ? MapWithLibpmem(file, path, options, fileLength)
-                : MapOverReservation(file, path, options, fileLength, maxLength);
+                : MapWholeRange(file, path, options, fileLength, maxLength);
             mapping.Created = created;
             long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
             mapping.Prepare(0, fileLength, writable);
@@ -139,57 +139,51 @@ internal sealed unsafe partial class FileMapping
     }
 
     /// <summary>
-    /// Maps the file shared over [baseAddress, baseAddress + length): MAP_SYNC first, which only
-    /// succeeds on DAX, where it makes CPU cache flushes enough to persist; plain MAP_SHARED where
-    /// the kernel refuses it. Returns the errno (0 on success).
+    /// Maps the file shared over <paramref name="length"/> bytes at an address aligned to <paramref name="alignment"/>
+    /// where one can be had: MAP_SYNC first, which only succeeds on DAX, where it makes CPU cache
+    /// flushes enough to persist; plain MAP_SHARED where the kernel refuses it. Returns null and the
+    /// errno on failure, having changed nothing.
     /// </summary>
-    private static int TryMapShared(byte* baseAddress, nuint length, int protection, int fd, out bool mapSync)
+    private static byte* TryMapShared(nuint length, nuint alignment, int protection, int fd, out bool mapSync, out int errno)
     {
         mapSync = true;
-        int errno = AddressSpace.TryMapFile(baseAddress, length, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd);
+        byte* address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd, out errno);
         if (errno == EOPNOTSUPP || errno == EINVAL)
         {
             mapSync = false;
-            errno = AddressSpace.TryMapFile(baseAddress, length, protection, MAP_SHARED, fd);
+            address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED, fd, out errno);
         }
-        return errno;
+        return address;
     }
 
-    private static FileMapping MapOverReservation(FileStream file, string path, PmemFileOptions options, long fileLength, long maxLength)
+    private static FileMapping MapWholeRange(FileStream file, string path, PmemFileOptions options, long fileLength, long maxLength)
     {
         int protection = options.ReadOnly ? PROT_READ : PROT_READ | PROT_WRITE;
         nuint reserved = Math.Max(AddressSpace.RoundUpToPage((ulong)maxLength), AddressSpace.PageSize);
-        byte* baseAddress = AddressSpace.Reserve(reserved, AddressSpace.AlignmentFor(reserved));
-        var handle = MappingHandle.ForReservation(baseAddress, reserved, file);
-        try
+        nuint alignment = AddressSpace.AlignmentFor(reserved);
+        int fd = (int)file.SafeFileHandle.DangerousGetHandle();
+        bool simulated = options.CrashSimulator is not null;
+        bool mapSync = false;
+        byte* baseAddress;
+        int errno;
+        if (simulated)
         {
-            int fd = (int)file.SafeFileHandle.DangerousGetHandle();
-            bool simulated = options.CrashSimulator is not null;
-            bool mapSync = false;
-            int errno;
-            if (simulated)
-            {
-                // A crash simulation maps copy-on-write: stores stay private until a persist writes them to the file.
-                errno = AddressSpace.TryMapFile(baseAddress, reserved, protection, MAP_PRIVATE, fd);
-            }
-            else
-            {
-                errno = TryMapShared(baseAddress, reserved, protection, fd, out mapSync);
-            }
-            if (errno == ENOMEM)
-                throw new PmemOutOfSpaceException($"Cannot map '{path}' over its reserved {reserved} bytes: {Errno.Describe(errno)}.");
-            if (errno == ENODEV)
-                throw MappableFile.NoDevice(path, "mmap");
-            Posix.CheckIo(errno, "mmap", path);
-            if (options.HugePages)
-                Posix.Madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
-            return new FileMapping(options, handle, fileLength, maxLength, mapSync, simulated || PmemForce.Apply(mapSync));
+            // A crash simulation maps copy-on-write: stores stay private until a persist writes them to the file.
+            baseAddress = AddressSpace.TryMapFile(reserved, alignment, protection, MAP_PRIVATE, fd, out errno);
         }
-        catch
+        else
         {
-            handle.Dispose();
-            throw;
+            baseAddress = TryMapShared(reserved, alignment, protection, fd, out mapSync, out errno);
         }
+        if (errno == ENOMEM)
+            throw new PmemOutOfSpaceException($"Cannot map '{path}' over {reserved} bytes of address space: {Errno.Describe(errno)}.");
+        if (errno == ENODEV)
+            throw MappableFile.NoDevice(path, "mmap");
+        Posix.CheckIo(errno, "mmap", path);
+        var handle = MappingHandle.ForMmap(baseAddress, reserved, file);
+        if (options.HugePages)
+            Posix.Madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
+        return new FileMapping(options, handle, fileLength, maxLength, mapSync, simulated || PmemForce.Apply(mapSync));
     }
 
     /// <summary>Prefault (and, for libpmem's own mappings, huge-page advice) for the file-backed range [from, to).</summary>

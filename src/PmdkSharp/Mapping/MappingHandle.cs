@@ -6,7 +6,7 @@ using static PmdkSharp.Interop.Libpmem;
 namespace PmdkSharp.Mapping;
 
 /// <summary>
-/// Owns one mapping's address range (the whole reservation, or the range pmem_map_file returned)
+/// Owns one mapping's address range (the whole range up to MaxLength, or the range pmem_map_file returned)
 /// and the file descriptor behind it. Releasing it unmaps everything at once and only then closes
 /// the file, so no operation can ever act on a descriptor number the process has reused. Its
 /// reference count defers that until the last pinned <see cref="System.Memory{T}"/> lets go.
@@ -26,8 +26,8 @@ internal sealed unsafe class MappingHandle : SafeHandle
         SetHandle((nint)address);
     }
 
-    /// <summary>A reservation made by <see cref="AddressSpace.Reserve"/>, released with munmap.</summary>
-    public static MappingHandle ForReservation(byte* address, nuint length, FileStream file) => new(address, length, false, file);
+    /// <summary>A mapping made by <see cref="AddressSpace.TryMapFile"/>, released with munmap.</summary>
+    public static MappingHandle ForMmap(byte* address, nuint length, FileStream file) => new(address, length, false, file);
 
     /// <summary>A whole-file mapping made by pmem_map_file, released with pmem_unmap.</summary>
     public static MappingHandle ForLibpmem(byte* address, nuint length, FileStream file) => new(address, length, true, file);

@@ -26,20 +26,29 @@ internal static unsafe class Prefaulter
     /// <summary>
     /// Faults the page-aligned range in for reading or, with <paramref name="write"/>, for writing: the
     /// one mechanism behind the open-time prefault and <see cref="PmemFile.Prefetch(long, long, System.IO.FileAccess)"/>. Returns 0, or
-    /// the errno of a failure that touching would turn into a crash: EFAULT (a page past the file's
-    /// end, or no block to allocate: SIGBUS) or ENOMEM.
+    /// the kernel's refusal: EFAULT (a page past the file's end, or no block to allocate: what a touch
+    /// would turn into SIGBUS), ENOMEM (not mapped) or EINVAL (a range it will not fault in).
     /// </summary>
     public static int Populate(byte* address, nuint length, bool write)
     {
-        int errno = Posix.Madvise(address, length, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
-        if (errno == 0)
+        if (!KernelPopulates)
+        {
+            // Kernels before 5.14 do not know the advice; touching gives the same result, slower.
+            Touch(address, length, write);
             return 0;
-        if (errno == EFAULT || errno == ENOMEM)
-            return errno;
-        // Kernels before 5.14 reject the advice (EINVAL); touching gives the same result, slower.
-        Touch(address, length, write);
-        return 0;
+        }
+        int errno = Posix.Madvise(address, length, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+        // Any refusal is returned, never answered by touching: where the kernel refuses to populate
+        // (no block to allocate, a page past the end, a range it will not fault in), a touch would
+        // turn the refusal into a crash.
+        return errno;
     }
+
+    // Whether madvise knows MADV_POPULATE_READ: it validates the advice before the range, so an
+    // empty range answers EINVAL only where the advice itself is unknown.
+    private static readonly bool KernelPopulates = Posix.Madvise((void*)PageAlignedProbe, 0, MADV_POPULATE_READ) != EINVAL;
+
+    private static nuint PageAlignedProbe => AddressSpace.PageSize;
 
     private static void Touch(byte* address, nuint length, bool writable)
     {

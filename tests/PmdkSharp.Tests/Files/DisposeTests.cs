@@ -64,11 +64,11 @@ public class DisposeTests
         var file = PmemFile.Open(path.Path, Patterns.Options(backend, 4096, 64 << 20));
         nuint start = file.BaseAddress;
         file.Grow(1 << 20);
-        Assert.True(ProcMaps.CountVmas(start, start + (64 << 20)) > 0);
+        Assert.True(ProcMaps.CountVmas(start, start + (64 << 20), path.Path) > 0);
 
         file.Dispose();
 
-        Assert.Equal(0, ProcMaps.CountVmas(start, start + (64 << 20)));
+        Assert.Equal(0, ProcMaps.CountVmas(start, start + (64 << 20), path.Path));
         Assert.Equal(1 << 20, new FileInfo(path.Path).Length);
     }
 
@@ -90,10 +90,10 @@ public class DisposeTests
             // Inside the scope the mapping is still there: writes and persists complete.
             scope.CopyPersist(0, "still mapped"u8);
             Assert.Equal((byte)'s', scope.Read<byte>(0));
-            Assert.True(ProcMaps.CountVmas(start, start + 4096) > 0);
+            Assert.True(ProcMaps.CountVmas(start, start + 4096, path.Path) > 0);
         }
 
-        Assert.Equal(0, ProcMaps.CountVmas(start, start + (1 << 20)));
+        Assert.Equal(0, ProcMaps.CountVmas(start, start + (1 << 20), path.Path));
         Assert.Equal("still mapped"u8.ToArray(), File.ReadAllBytes(path.Path)[..12]);
     }
 
@@ -115,9 +115,9 @@ public class DisposeTests
             {
                 *(byte*)pin.Pointer = 7; // still mapped: the pin holds it
             }
-            Assert.True(ProcMaps.CountVmas(start, start + 4096) > 0);
+            Assert.True(ProcMaps.CountVmas(start, start + 4096, path.Path) > 0);
         }
 
-        Assert.Equal(0, ProcMaps.CountVmas(start, start + 4096));
+        Assert.Equal(0, ProcMaps.CountVmas(start, start + 4096, path.Path));
     }
 }

@@ -14,9 +14,6 @@ using Xunit.Abstractions;
 namespace PmdkSharp.Tests.Files;
 
 /// <summary>Advise, Prefetch, Discard and Lock reach the kernel, for the range asked and nowhere else.</summary>
-// Alone, not beside the parallel classes: one run (1 of ~10) crashed reading a discarded range on ext4 with an
-// access violation that no run alone has shown; until that is explained, nothing else runs beside it.
-[Collection(nameof(PmdkSharp.Tests.Files.ProcessWideListeners))]
 public class RangeControlTests
 {
     private static readonly long Page = ProcessMemory.PageSize;
