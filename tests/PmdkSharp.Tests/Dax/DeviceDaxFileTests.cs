@@ -55,6 +55,15 @@ public class DeviceDaxFileTests
         return (offset, Patterns.Bytes(length, seed));
     }
 
+    /// <summary>Writes and persists a random record through an open of its own, closed again before returning.</summary>
+    private (long Offset, byte[] Data) PersistRandomRecord(DeviceDaxInfo device, PmemBackendKind backend, int length)
+    {
+        (long offset, byte[] data) = RandomRecord(device, length);
+        using var file = PmemFile.Open(device.Path, Options(backend));
+        file.CopyPersist(offset, data);
+        return (offset, data);
+    }
+
     [SkippableTheory]
     [ClassData(typeof(AllBackends))]
     public void The_whole_device_is_mapped_aligned_and_persisted_by_flushes(PmemBackendKind backend)
@@ -140,9 +149,7 @@ public class DeviceDaxFileTests
     public void Options_a_device_cannot_honour_are_refused_and_change_nothing(PmemBackendKind backend)
     {
         DeviceDaxInfo device = Device(backend);
-        (long offset, byte[] data) = RandomRecord(device, 4096);
-        using (var file = PmemFile.Open(device.Path, Options(backend)))
-            file.CopyPersist(offset, data);
+        (long offset, byte[] data) = PersistRandomRecord(device, backend, 4096);
 
         foreach (long length in new[] { 4096, device.Size - device.Alignment, device.Size + device.Alignment })
         {
@@ -170,9 +177,7 @@ public class DeviceDaxFileTests
     public void Every_prefault_mode_maps_the_device_unchanged(PmemBackendKind backend)
     {
         DeviceDaxInfo device = Device(backend);
-        (long offset, byte[] data) = RandomRecord(device, 8192);
-        using (var file = PmemFile.Open(device.Path, Options(backend)))
-            file.CopyPersist(offset, data);
+        (long offset, byte[] data) = PersistRandomRecord(device, backend, 8192);
 
         foreach (PrefaultMode mode in Enum.GetValues<PrefaultMode>())
             foreach (bool readOnly in new[] { false, true })
