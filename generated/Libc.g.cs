@@ -329,6 +329,9 @@ internal static unsafe partial class Libc
     /// <summary><c>#define S_IFREG __S_IFREG</c></summary>
     public const int S_IFREG = 32768;
 
+    /// <summary><c>#define S_IFIFO __S_IFIFO</c></summary>
+    public const int S_IFIFO = 4096;
+
     /// <summary><c>#define SEEK_SET 0</c></summary>
     public const int SEEK_SET = 0;
 

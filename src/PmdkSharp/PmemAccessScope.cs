@@ -81,6 +81,18 @@ public readonly unsafe ref struct PmemAccessScope
         PmemMetrics.Persisted("fill", length);
     }
 
+    /// <summary>
+    /// Copies into the mapping and starts making it durable (large copies stream past the cache on
+    /// persistent memory); <see cref="Drain"/> waits. For the library's own hot paths.
+    /// </summary>
+    internal void CopyFlush(long offset, ReadOnlySpan<byte> source)
+    {
+        CheckWritable(offset, source.Length);
+        fixed (byte* from = source)
+            strategy.CopyFlush(baseAddress + offset, from, (nuint)source.Length);
+        PmemMetrics.Persisted("flush", source.Length);
+    }
+
     /// <summary>Copies bytes into the mapping (not yet durable).</summary>
     public void Write(long offset, ReadOnlySpan<byte> source)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using PmdkSharp.Lifetime;
 
 namespace PmdkSharp;
@@ -128,8 +129,25 @@ public sealed unsafe partial class PmemFile
         using LeaseGate.Lease lease = Enter();
         bool added = false;
         mapping.Handle.DangerousAddRef(ref added);
+        Interlocked.Increment(ref pins);
         return baseAddress;
     }
 
-    internal void UnpinForManager() => mapping.Handle.DangerousRelease();
+    /// <summary>
+    /// Releases one pin's reference. An unpin with no pin left (a copy of a <see cref="System.Buffers.MemoryHandle"/>
+    /// disposed twice) does nothing: releasing once more would drop the file's own reference and
+    /// unmap the memory under the open file.
+    /// </summary>
+    internal void UnpinForManager()
+    {
+        int current;
+        do
+        {
+            current = Volatile.Read(ref pins);
+            if (current == 0)
+                return;
+        }
+        while (Interlocked.CompareExchange(ref pins, current - 1, current) != current);
+        mapping.Handle.DangerousRelease();
+    }
 }

@@ -36,6 +36,7 @@ public sealed unsafe partial class PmemFile : IDisposable
     private readonly LeaseGate gate;
     private readonly byte* baseAddress;
     private readonly bool readOnly;
+    private int pins; // Memory<byte> pins outstanding, each holding a reference on the mapping
 
     private PmemFile(string path, PmemFileOptions options, FileMapping mapping, PmemBackendKind backend, DurabilityStrategy strategy)
     {

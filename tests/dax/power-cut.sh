@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Power cuts in the DAX VM: proves that what PmemFile.Persist acknowledged survives qemu being
+# Power cuts in the DAX VM: proves that what PmemFile.Persist and PmemLog.Append acknowledged survive qemu being
 # SIGKILLed (no shutdown, no sync: for the guest, the power went out).
 #
 #   tests/dax/power-cut.sh [--cycles N] [--mode persist|no-persist] [--seed S] [--out DIR] [--host-dll DLL]
 #
 # Every cycle is one boot of tests/dax/run-in-vm.sh with the same disk and NVDIMM images. In the
-# guest, `PmdkSharp.TestHost power-log` first recovers four logs (each backend on the msync path,
-# ext4 on the virtio disk, and on DAX, ext4 -o dax on the NVDIMM's fsdax namespace) and prints what
-# it found, then appends records round-robin and prints "ack NAME SEQ" after each one's Persist.
+# guest, `PmdkSharp.TestHost power-log` first recovers eight logs (the test host's ChecksummedLog and
+# the library's PmemLog, each backend, on the msync path, ext4 on the virtio disk, and on DAX, ext4
+# -o dax on the NVDIMM's fsdax namespace) and prints what it found, then appends records
+# round-robin (PmemLog: single records and batches of 2..16) and prints "ack NAME SEQ" for each
+# record once its Persist or Append/AppendBatch returned; a recovered PmemLog record must be exactly
+# the record of its sequence number.
 # The host reads those lines as they are written (9p), waits for K acks per log (K random), and
 # SIGKILLs qemu 0-300 ms later. The next boot's recovery must hold every acknowledged record.
 # A last boot only recovers.
@@ -15,7 +18,7 @@
 # On the msync path the guest's dirty-page writeback is held back (vm.dirty_writeback_centisecs=0,
 # a huge dirty_expire_centisecs, ext4 commit=600), so a page nobody msynced is still only in guest
 # RAM when the power goes: next to each log, a control log gets the same records with no persist
-# at all, and the figures show how many of those a cut lost. --mode no-persist drops the log's
+# at all, and the figures show how many of those a cut lost. --mode no-persist drops the logs'
 # persists too (a mutation): the check must then fail. On DAX nothing is lost either way: TCG
 # models no CPU cache, every store reaches the NVDIMM's backing file at once, so there the cycle
 # proves that the namespace and its file system keep data across boots, not that flushes happen.
@@ -42,7 +45,13 @@ done
 case $mode in persist|no-persist) ;; *) echo "power-cut: --mode persist|no-persist" >&2; exit 2 ;; esac
 [ -f "$host_dll" ] || { echo "power-cut: build tests/PmdkSharp.TestHost first ($host_dll)" >&2; exit 2; }
 
+# The test host's ChecksummedLog and the library's PmemLog (pmemlog+), each backend, each mount.
+# The last log takes one record per round: the host counts its acks.
 logs=(nodax-pmdk=pmdk:/mnt/nodax/power-pmdk.log nodax-managed=managed:/mnt/nodax/power-managed.log
+      nodax-pmemlog-pmdk=pmemlog+pmdk:/mnt/nodax/power-pmemlog-pmdk.log
+      nodax-pmemlog-managed=pmemlog+managed:/mnt/nodax/power-pmemlog-managed.log
+      dax-pmemlog-pmdk=pmemlog+pmdk:/mnt/dax/power-pmemlog-pmdk.log
+      dax-pmemlog-managed=pmemlog+managed:/mnt/dax/power-pmemlog-managed.log
       dax-pmdk=pmdk:/mnt/dax/power-pmdk.log dax-managed=managed:/mnt/dax/power-managed.log)
 names=(); for l in "${logs[@]}"; do names+=("${l%%=*}"); done
 last=${names[${#names[@]}-1]}
@@ -99,7 +108,7 @@ for ((boot = 1; boot <= cycles + 1; boot++)); do
     fi
     tb=$(date +%s.%N)
     set +e
-    "$here/run-in-vm.sh" dotnet "$host_dll" power-log "$job_mode" "${logs[@]}" > "$log" 2> "$log.err" &
+    "$here/run-in-vm.sh" dotnet "$host_dll" power-log "$job_mode" "seed=$RANDOM" "${logs[@]}" > "$log" 2> "$log.err" &
     vm=$!
     set -e
     if ((boot <= cycles)); then

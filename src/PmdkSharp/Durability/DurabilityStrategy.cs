@@ -25,6 +25,17 @@ internal abstract unsafe class DurabilityStrategy
 
     /// <summary>Fills and makes the destination durable.</summary>
     public abstract void FillPersist(byte* destination, byte value, nuint length);
+
+    /// <summary>
+    /// Copies and starts making the destination durable; <see cref="Drain"/> waits. Flushing
+    /// strategies override it with a copy that streams large ranges past the cache (non-temporal
+    /// stores), so they need no flush afterwards.
+    /// </summary>
+    public virtual void CopyFlush(byte* destination, byte* source, nuint length)
+    {
+        System.Buffer.MemoryCopy(source, destination, length, length);
+        Flush(destination, length);
+    }
 }
 
 /// <summary>Chooses the strategy for a newly opened mapping.</summary>

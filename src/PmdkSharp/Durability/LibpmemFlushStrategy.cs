@@ -26,6 +26,9 @@ internal sealed unsafe class LibpmemFlushStrategy : DurabilityStrategy
     public override void CopyPersist(byte* destination, byte* source, nuint length) =>
         pmem_memcpy_persist(destination, source, length);
 
+    public override void CopyFlush(byte* destination, byte* source, nuint length) =>
+        pmem_memcpy_nodrain(destination, source, length);
+
     public override void FillPersist(byte* destination, byte value, nuint length) =>
         pmem_memset_persist(destination, value, length);
 }

@@ -28,5 +28,7 @@ internal sealed unsafe class ManagedFlushStrategy : DurabilityStrategy
 
     public override void CopyPersist(byte* destination, byte* source, nuint length) => flusher.CopyPersist(destination, source, length);
 
+    public override void CopyFlush(byte* destination, byte* source, nuint length) => flusher.CopyNoDrain(destination, source, length);
+
     public override void FillPersist(byte* destination, byte value, nuint length) => flusher.FillPersist(destination, value, length);
 }

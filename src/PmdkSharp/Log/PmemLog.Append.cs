@@ -9,15 +9,18 @@ public sealed partial class PmemLog
     // Appends in flight, under `gate`: each reservation takes a ticket; when its records are
     // persisted, its end goes into `finished` at the ticket's slot, and the contiguous prefix of
     // finished tickets moves `completedEnd`. One thread at a time (`committing`) writes and persists
-    // the tail word up to `completedEnd`, for itself and for every thread whose records it covers.
+    // the tail word up to `completedEnd`, for itself and for every thread whose records it covers,
+    // then publishes it without the lock (`publishes`, `waiters`: see PublishCommit).
     private const int TicketSlots = 1024;
+
     private readonly long[] finished = new long[TicketSlots];
     private long reservedEnd;
     private long completedEnd;
     private long nextTicket;
     private long nextToComplete;
-    private bool committing;
+    private volatile bool committing;
     private int waiters;
+    private long publishes;
     private Exception? failure;
 
     /// <summary>
@@ -34,21 +37,26 @@ public sealed partial class PmemLog
         CheckRecord(record.Length, 0);
         long size = LogLayout.RecordSize(record.Length);
         (long start, long ticket) = Reserve(size);
+        // One hold on the mapping for the whole append: the record, its persist and the tail.
+        using PmemAccessScope scope = file.BeginAccess();
         try
         {
-            WriteRecord(start, record);
+            var writer = new RecordWriter(scope, streamsRecords, batch: false);
+            writer.Write(start, record);
+            writer.Persist();
         }
         catch (Exception e) when (Fail(e))
         {
         }
-        return PersistAndCommit(start, size, ticket);
+        Commit(scope, ticket, start + size);
+        return new LogPosition(start);
     }
 
     /// <summary>
-    /// Appends several records at once, contiguous and in order, with one persist for all of them
-    /// and one for the tail: either all of them are committed or, after a crash, none. Returns the
-    /// first record's position; <paramref name="positions"/>, when not empty, receives each record's.
-    /// An empty batch appends nothing and returns <see cref="End"/>.
+    /// Appends several records at once, contiguous and in order, with one drain for all of them
+    /// and one persist for the tail: either all of them are committed or, after a crash, none.
+    /// Returns the first record's position; <paramref name="positions"/>, when not empty, receives
+    /// each record's. An empty batch appends nothing and returns <see cref="End"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A record is empty or too long, or <paramref name="positions"/> is non-empty and shorter than the batch.</exception>
     /// <exception cref="PmemLogFullException">The batch does not fit below <see cref="MaxLength"/>; nothing was written.</exception>
@@ -68,35 +76,24 @@ public sealed partial class PmemLog
             size += LogLayout.RecordSize(records[i].Length);
         }
         (long start, long ticket) = Reserve(size);
+        using PmemAccessScope scope = file.BeginAccess();
         try
         {
+            var writer = new RecordWriter(scope, streamsRecords, batch: true);
             long at = start;
             for (int i = 0; i < records.Length; i++)
             {
                 if (!positions.IsEmpty)
                     positions[i] = new LogPosition(at);
-                WriteRecord(at, records[i].Span);
+                writer.Write(at, records[i].Span);
                 at += LogLayout.RecordSize(records[i].Length);
             }
+            writer.Persist(); // one drain for the batch (one msync off pmem)
         }
         catch (Exception e) when (Fail(e))
         {
         }
-        // The batch is one contiguous range: one flush of it and one drain (one msync off pmem).
-        return PersistAndCommit(start, size, ticket);
-    }
-
-    /// <summary>Persists the reserved range [start, start + size), then commits the tail over it.</summary>
-    private LogPosition PersistAndCommit(long start, long size, long ticket)
-    {
-        try
-        {
-            file.Persist(start, size);
-        }
-        catch (Exception e) when (Fail(e))
-        {
-        }
-        Commit(ticket, start + size);
+        Commit(scope, ticket, start + size);
         return new LogPosition(start);
     }
 
@@ -109,16 +106,6 @@ public sealed partial class PmemLog
             throw new ArgumentException($"Record {index} has {length} bytes, more than MaxRecordLength ({options.MaxRecordLength}).", "record");
     }
 
-    /// <summary>Writes a record's header, payload and zero padding at <paramref name="start"/> (stores only; the caller persists).</summary>
-    private void WriteRecord(long start, ReadOnlySpan<byte> payload)
-    {
-        int size = (int)LogLayout.RecordSize(payload.Length);
-        Span<byte> target = file.GetSpan(start, size);
-        LogLayout.WriteRecordHeader(target, start, payload);
-        payload.CopyTo(target[LogLayout.RecordHeaderSize..]);
-        target[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
-    }
-
     /// <summary>Takes [reservedEnd, reservedEnd + size) and a ticket, growing the file first when needed.</summary>
     private (long Start, long Ticket) Reserve(long size)
     {
@@ -127,7 +114,7 @@ public sealed partial class PmemLog
             ThrowIfFailed();
             while (nextTicket - nextToComplete >= TicketSlots)
             {
-                WaitForChange();
+                WaitForChange(Volatile.Read(ref publishes)); // the ring moves only under `gate`
                 ThrowIfFailed();
             }
             long start = reservedEnd;
@@ -157,9 +144,10 @@ public sealed partial class PmemLog
     /// Marks the records of <paramref name="ticket"/> persisted and returns once the tail covering
     /// <paramref name="end"/> is durable, committing it (and whatever precedes it) if nobody else is.
     /// </summary>
-    private void Commit(long ticket, long end)
+    private void Commit(in PmemAccessScope scope, long ticket, long end)
     {
         Monitor.Enter(gate);
+        bool locked = true;
         try
         {
             finished[ticket & (TicketSlots - 1)] = end;
@@ -173,66 +161,93 @@ public sealed partial class PmemLog
             }
             if (advanced)
                 WakeWaiters();
-            while (Volatile.Read(ref committedEnd) < end)
+            while (true)
             {
+                long seen = Volatile.Read(ref publishes); // before the state it decides on
+                if (Volatile.Read(ref committedEnd) >= end)
+                    return;
                 ThrowIfFailed();
                 if (committing || completedEnd < end)
                 {
-                    WaitForChange(); // an earlier append is still persisting, or another thread is committing
+                    WaitForChange(seen); // an earlier append is still persisting, or another thread is committing
                     continue;
                 }
                 committing = true;
                 long target = completedEnd;
                 Monitor.Exit(gate);
+                locked = false;
                 try
                 {
-                    WriteTail(target);
+                    WriteTail(scope, target);
                 }
                 catch (Exception e)
                 {
                     Monitor.Enter(gate);
+                    locked = true;
                     committing = false;
                     failure ??= e;
                     WakeWaiters();
                     throw;
                 }
-                Monitor.Enter(gate);
-                committing = false;
-                Volatile.Write(ref committedEnd, target);
-                WakeWaiters();
+                PublishCommit(target); // target >= end: this append is committed
+                return;
             }
         }
         finally
         {
-            Monitor.Exit(gate);
+            if (locked)
+                Monitor.Exit(gate);
         }
     }
 
-    /// <summary>The commit point: one aligned 8-byte store of the tail, then its persist.</summary>
-    private void WriteTail(long tail)
+    /// <summary>
+    /// Publishes a durable tail without taking `gate` again (a lone appender then takes it once per
+    /// commit, not twice): the state first, then a fenced count that waiters compare against, then
+    /// a wake-up only if someone registered as waiting. <see cref="WaitForChange"/> is the other half.
+    /// </summary>
+    private void PublishCommit(long target)
     {
-        Volatile.Write(ref file.AsRef<long>(LogLayout.TailOffset), tail);
-        file.Persist(LogLayout.TailOffset, sizeof(long));
+        Volatile.Write(ref committedEnd, target);
+        committing = false;
+        Interlocked.Increment(ref publishes);
+        if (Volatile.Read(ref waiters) > 0)
+        {
+            lock (gate)
+                Monitor.PulseAll(gate);
+        }
     }
 
-    /// <summary>Waits (holding `gate`) until another thread changes the append state.</summary>
-    private void WaitForChange()
+    /// <summary>The tail commit point: one aligned 8-byte store of the tail, then its persist.</summary>
+    private static void WriteTail(in PmemAccessScope scope, long tail)
     {
-        waiters++;
+        Volatile.Write(ref scope.AsRef<long>(LogLayout.TailOffset), tail);
+        scope.Persist(LogLayout.TailOffset, sizeof(long));
+    }
+
+    /// <summary>
+    /// Waits (holding `gate`) until another thread changes the append state. <paramref name="seen"/>
+    /// is `publishes` as read before the caller looked at the state: a commit published without the
+    /// lock since then is not waited for. Registering in `waiters` (fenced) before comparing makes
+    /// <see cref="PublishCommit"/> either see the waiter and pulse, or be seen here.
+    /// </summary>
+    private void WaitForChange(long seen)
+    {
+        Interlocked.Increment(ref waiters);
         try
         {
-            Monitor.Wait(gate);
+            if (Volatile.Read(ref publishes) == seen)
+                Monitor.Wait(gate);
         }
         finally
         {
-            waiters--;
+            Interlocked.Decrement(ref waiters);
         }
     }
 
     /// <summary>Wakes the threads in <see cref="WaitForChange"/> (holding `gate`); a lone appender skips the pulse.</summary>
     private void WakeWaiters()
     {
-        if (waiters > 0)
+        if (Volatile.Read(ref waiters) > 0)
             Monitor.PulseAll(gate);
     }
 

@@ -76,6 +76,7 @@ public sealed partial class PmemLog
             Backend = options.Backend,
             Prefault = options.Prefault,
             CrashSimulator = options.CrashSimulator,
+            StrategyDecorator = options.StrategyDecorator,
         });
         try
         {
@@ -117,6 +118,7 @@ public sealed partial class PmemLog
             Backend = options.Backend,
             Prefault = options.Prefault,
             CrashSimulator = options.CrashSimulator,
+            StrategyDecorator = options.StrategyDecorator,
         });
         try
         {

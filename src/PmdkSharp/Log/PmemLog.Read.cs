@@ -50,9 +50,12 @@ public sealed partial class PmemLog
         lock (gate)
         {
             ThrowIfFailed();
-            while (reservedEnd != Volatile.Read(ref committedEnd) || committing)
+            while (true)
             {
-                WaitForChange();
+                long seen = Volatile.Read(ref publishes);
+                if (reservedEnd == Volatile.Read(ref committedEnd) && !committing)
+                    break;
+                WaitForChange(seen);
                 ThrowIfFailed();
             }
             long end = Volatile.Read(ref committedEnd);
@@ -60,7 +63,8 @@ public sealed partial class PmemLog
             if (position.Offset == end)
                 return;
             Interlocked.Increment(ref generation);
-            WriteTail(position.Offset);
+            using (PmemAccessScope scope = file.BeginAccess())
+                WriteTail(scope, position.Offset);
             reservedEnd = completedEnd = position.Offset;
             Volatile.Write(ref committedEnd, position.Offset);
         }

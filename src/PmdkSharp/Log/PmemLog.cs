@@ -42,11 +42,15 @@ public sealed partial class PmemLog : IDisposable
 
     private volatile bool disposed;
 
+    /// <summary>True where persisting is a cache-line flush, not msync: records are then framed and streamed in (see <see cref="RecordWriter"/>).</summary>
+    private readonly bool streamsRecords;
+
     private PmemLog(PmemFile file, PmemLogOptions options, long committedEnd, string createdBy, bool created)
     {
         this.file = file;
         this.options = options;
         this.committedEnd = committedEnd;
+        streamsRecords = file.Granularity != StoreGranularity.Page;
         reservedEnd = committedEnd;
         completedEnd = committedEnd;
         CreatedBy = createdBy;

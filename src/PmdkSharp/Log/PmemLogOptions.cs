@@ -1,4 +1,6 @@
+using System;
 using System.IO;
+using PmdkSharp.Durability;
 
 namespace PmdkSharp.Log;
 
@@ -40,4 +42,7 @@ public sealed class PmemLogOptions
 
     /// <summary>Opens the log's file under a crash simulator, for tests of recovery (see <see cref="PmemFileOptions.CrashSimulator"/>); null normally.</summary>
     public CrashSimulator? CrashSimulator { get; init; }
+
+    /// <summary>Wraps the log file's durability strategy (<see cref="PmemFileOptions.StrategyDecorator"/>): tests only, null in normal use.</summary>
+    internal Func<DurabilityStrategy, DurabilityStrategy>? StrategyDecorator { get; init; }
 }

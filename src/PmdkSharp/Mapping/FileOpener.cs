@@ -17,6 +17,7 @@ internal static class FileOpener
     {
         if (Directory.Exists(path))
             throw new UnauthorizedAccessException($"'{path}' is a directory, not a file that can be mapped.");
+        MappableFile.CheckBeforeOpen(path);
         // OpenOrCreate and Create are split into CreateNew first, then Open/Create, so whether the
         // file is new is known, not guessed from a File.Exists that another process can race.
         for (int attempt = 1; ; attempt++)

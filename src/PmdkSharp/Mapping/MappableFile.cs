@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using PmdkSharp.Interop;
+using static PmdkSharp.Interop.Libc;
 
 namespace PmdkSharp.Mapping;
 
@@ -10,8 +12,20 @@ namespace PmdkSharp.Mapping;
 /// the file and the reason, instead of mapping nothing or failing later with an unrelated message.
 /// Device DAX (a character device that maps persistent memory) is the branch to add here.
 /// </summary>
-internal static class MappableFile
+internal static unsafe class MappableFile
 {
+    /// <summary>
+    /// Refuses a FIFO before it is opened: open(2) of a FIFO for reading alone waits for a writer,
+    /// so a check after opening would never run. Anything else (a path that does not exist yet
+    /// included) is left to the open and to <see cref="Check"/>.
+    /// </summary>
+    public static void CheckBeforeOpen(string path)
+    {
+        statx status;
+        if (statx(AT_FDCWD, path, 0, STATX_TYPE, &status) == 0 && (status.stx_mode & S_IFMT) == S_IFIFO)
+            throw NotMappable(path, "it is a pipe (FIFO), which has no length and no pages to map");
+    }
+
     /// <summary>Checks a file just opened, before anything is reserved, extended or mapped.</summary>
     public static void Check(FileStream file, string path)
     {

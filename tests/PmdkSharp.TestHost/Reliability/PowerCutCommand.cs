@@ -7,60 +7,77 @@ namespace PmdkSharp.TestHost.Reliability;
 public static partial class ReliabilityCommands
 {
     /// <summary>
-    /// power-log MODE NAME=BACKEND:PATH...: the writer of tests/dax/power-cut.sh, run in the VM
-    /// that the host kills with SIGKILL (no shutdown: a power cut for the guest).
+    /// power-log MODE [seed=S] NAME=[pmemlog+]BACKEND:PATH...: the writer of tests/dax/power-cut.sh,
+    /// run in the VM that the host kills with SIGKILL (no shutdown: a power cut for the guest).
+    /// A plain BACKEND is the test host's own <see cref="ChecksummedLog"/> over a PmemFile;
+    /// pmemlog+BACKEND is the library's PmemLog, appended one record or a batch of 2..16 at a time
+    /// (chosen by S, printed as "seed S").
     /// <para>
-    /// First, for each log: recovers it and prints "recovered NAME COMMIT LAST" (or "corrupt NAME
-    /// WHY"), then scans its control, PATH.control, printing "control NAME SURVIVED": the records
-    /// of the previous boot's control that are still there. The host compares LAST with the last
-    /// "ack" it saw before the cut, and SURVIVED with the records the control had written.
+    /// First, for each log: recovers it and prints "recovered NAME - LAST" (or "corrupt NAME WHY":
+    /// a damaged record, or one that is not exactly the record of its sequence number), then scans
+    /// its control, PATH.control, printing "control NAME SURVIVED": the records of the previous
+    /// boot's control that are still there. The host compares LAST with the last "ack" it saw
+    /// before the cut, and SURVIVED with the records the control had written.
     /// </para>
     /// <para>
     /// MODE verify stops there. MODE persist (or no-persist, a mutation that must make the host's
-    /// check fail) then starts a fresh control per log and appends forever, round-robin over the
-    /// logs: control record N is stored without any persist (power cut loses it unless something
-    /// else wrote it back), then log record N is appended and persisted, and only then "ack NAME N"
-    /// is printed. The host reads the acks through the VM's 9p share, which writes each line to the
-    /// host file before write(2) returns.
+    /// check fail: the ChecksummedLog skips its persists, PmemLog's file drops every flush, drain
+    /// and msync) then starts a fresh control per log and appends forever, round-robin over the
+    /// logs: for each record N a control record is stored without any persist (power cut loses it
+    /// unless something else wrote it back), then the log's records are appended, and only after
+    /// Append returned "ack NAME N" is printed for each. The host reads the acks through the VM's
+    /// 9p share, which writes each line to the host file before write(2) returns.
     /// </para>
     /// </summary>
     public static int PowerLog(string[] args)
     {
         if (args.Length < 2 || args[0] is not ("verify" or "persist" or "no-persist"))
-            throw new ArgumentException("power-log <verify|persist|no-persist> <name>=<backend>:<path>...");
+            throw new ArgumentException("power-log <verify|persist|no-persist> [seed=S] <name>=[pmemlog+]<backend>:<path>...");
         bool append = args[0] != "verify";
         bool persist = args[0] == "persist";
-        var logs = new List<(string Name, PmemFile Log, PmemFile Control, long Commit, long Sequence, long ControlCommit)>();
+        int specsFrom = 1;
+        int seed = Environment.TickCount;
+        if (args[1].StartsWith("seed=", StringComparison.Ordinal))
+        {
+            seed = int.Parse(args[1]["seed=".Length..]);
+            specsFrom = 2;
+        }
+        var random = new Random(seed);
+        var logs = new List<(string Name, IPowerCutLog Log, bool Batches, PmemFile Control, long ControlCommit, long ControlSequence)>();
         TextWriter output = Console.Out; // autoflushed: one write(2) per line
+        output.WriteLine($"seed {seed}");
         int status = Program.Success;
         try
         {
-            foreach (string spec in args[1..])
+            foreach (string spec in args[specsFrom..])
             {
                 int equals = spec.IndexOf('=', StringComparison.Ordinal);
                 int colon = spec.IndexOf(':', equals + 1);
                 if (equals <= 0 || colon < 0)
-                    throw new ArgumentException($"'{spec}' is not NAME=BACKEND:PATH");
+                    throw new ArgumentException($"'{spec}' is not NAME=[pmemlog+]BACKEND:PATH");
                 string name = spec[..equals];
-                PmemBackendKind backend = ParseBackend(spec[(equals + 1)..colon]);
+                string kind = spec[(equals + 1)..colon];
+                bool pmemLog = kind.StartsWith("pmemlog+", StringComparison.Ordinal);
+                PmemBackendKind backend = ParseBackend(pmemLog ? kind["pmemlog+".Length..] : kind);
                 string path = spec[(colon + 1)..];
 
-                PmemFile log = OpenLog(path, backend);
-                ChecksummedLog.ScanResult recovered = ChecksummedLog.Scan(log);
-                if (recovered.Error is not null)
+                string? error;
+                IPowerCutLog? log = pmemLog
+                    ? PmemLogPowerCutLog.Recover(path, backend, persist, out error)
+                    : ChecksummedPowerCutLog.Recover(path, backend, persist, out error);
+                if (log is null)
                 {
-                    output.WriteLine($"corrupt {name} {recovered.Error}");
+                    output.WriteLine($"corrupt {name} {error}");
                     status = Program.Failed;
-                    log.Dispose();
                     continue;
                 }
-                output.WriteLine($"recovered {name} {recovered.Commit} {recovered.LastSequence}");
+                output.WriteLine($"recovered {name} - {log.LastSequence}");
 
                 string controlPath = path + ".control";
                 long survived = 0;
                 if (File.Exists(controlPath))
                 {
-                    using PmemFile old = OpenLog(controlPath, backend);
+                    using PmemFile old = ChecksummedPowerCutLog.OpenFile(controlPath, backend);
                     ChecksummedLog.ScanResult control = ChecksummedLog.Scan(old);
                     survived = control.Error is null ? control.LastSequence : 0;
                 }
@@ -70,27 +87,29 @@ public static partial class ReliabilityCommands
                     log.Dispose();
                     continue;
                 }
-                if (log.Read<ulong>(ChecksummedLog.MagicOffset) == 0)
-                    ChecksummedLog.Initialize(log);
+                (log as ChecksummedPowerCutLog)?.Initialize();
                 File.Delete(controlPath);
-                PmemFile fresh = OpenLog(controlPath, backend);
+                PmemFile fresh = ChecksummedPowerCutLog.OpenFile(controlPath, backend);
                 ChecksummedLog.Initialize(fresh);
-                logs.Add((name, log, fresh, recovered.Commit, recovered.LastSequence, ChecksummedLog.HeaderSize));
+                logs.Add((name, log, pmemLog, fresh, ChecksummedLog.HeaderSize, 0));
             }
             if (!append || status != Program.Success)
                 return status;
 
             output.WriteLine("appending");
-            for (long round = 1; ; round++)
+            while (true)
             {
                 for (int i = 0; i < logs.Count; i++)
                 {
-                    var (name, log, control, commit, sequence, controlCommit) = logs[i];
-                    controlCommit = ChecksummedLog.Append(control, controlCommit, round, persist: false);
-                    sequence++;
-                    commit = ChecksummedLog.Append(log, commit, sequence, persist);
-                    output.WriteLine($"ack {name} {sequence}");
-                    logs[i] = (name, log, control, commit, sequence, controlCommit);
+                    var (name, log, batches, control, controlCommit, controlSequence) = logs[i];
+                    int count = batches && random.Next(4) == 0 ? random.Next(2, 17) : 1;
+                    for (int r = 0; r < count; r++)
+                        controlCommit = ChecksummedLog.Append(control, controlCommit, ++controlSequence, persist: false);
+                    long first = log.LastSequence + 1;
+                    log.Append(count);
+                    for (long sequence = first; sequence <= log.LastSequence; sequence++)
+                        output.WriteLine($"ack {name} {sequence}");
+                    logs[i] = (name, log, batches, control, controlCommit, controlSequence);
                 }
             }
         }
@@ -102,12 +121,5 @@ public static partial class ReliabilityCommands
                 entry.Control.Dispose();
             }
         }
-
-        static PmemFile OpenLog(string path, PmemBackendKind backend) => PmemFile.Open(path, new PmemFileOptions
-        {
-            Backend = backend,
-            Length = 64 << 10,
-            MaxLength = 1L << 30,
-        });
     }
 }

@@ -66,6 +66,30 @@ public class AccessTests
         Assert.Equal(0, ProcMaps.CountVmas(start, start + 8192, test.Path)); // by file: a parallel test may map the freed range
     }
 
+    /// <summary>
+    /// MemoryHandle is a struct: disposing two copies of one pin unpins twice. The extra unpin must
+    /// not release the open file's own reference on the mapping (which would unmap it under the
+    /// file, and the next access would crash the process).
+    /// </summary>
+    [SkippableTheory]
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void An_extra_unpin_leaves_the_open_file_mapped(PmemBackendKind backend, string directory)
+    {
+        using var test = new TestFile(backend, directory);
+        using PmemFile file = test.Create(8192);
+        nuint start = file.BaseAddress;
+        Memory<byte> memory = file.GetMemory(4096, 100);
+
+        MemoryHandle pin = memory.Pin();
+        MemoryHandle copy = pin;
+        pin.Dispose();
+        copy.Dispose();
+
+        Assert.True(ProcMaps.CountVmas(start, start + 8192, test.Path) > 0, "the open file's mapping was unmapped by an extra unpin");
+        file.Write(4096, 0x1122334455667788L);
+        Assert.Equal(0x1122334455667788L, file.Read<long>(4096));
+    }
+
     [SkippableTheory]
     [ClassData(typeof(BackendsAndDirectories))]
     public void Streams_read_write_seek_and_grow(PmemBackendKind backend, string directory)
