@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace PmdkSharp.Cli;
 
-/// <summary><c>pmemsharp info [PATH]</c>: the backend and why, libpmem, CPU flush support, THP, and what a file system offers.</summary>
+/// <summary><c>pmemsharp info [PATH]</c>: the backend and why, libpmem, CPU flush support, THP, device-DAX devices, and what a file system offers.</summary>
 internal static class InfoCommand
 {
     public static Command Create()
@@ -18,7 +18,7 @@ internal static class InfoCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var json = new Option<bool>("--json") { Description = "Write one JSON object (runtime diagnostics and each directory's probe) instead of tables" };
-        var command = new Command("info", "Show the backend, libpmem, CPU flush features, huge page settings and, per directory, DAX / MAP_SYNC / pmem.");
+        var command = new Command("info", "Show the backend, libpmem, CPU flush features, huge page settings, device-DAX devices and, per directory, DAX / MAP_SYNC / pmem.");
         command.Arguments.Add(path);
         command.Options.Add(json);
         command.SetAction(result =>
@@ -55,9 +55,45 @@ internal static class InfoCommand
         runtime.AddRow("THP shmem_enabled", Sys.SysfsChoice("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
         runtime.AddRow("kernel", Markup.Escape(Sys.KernelRelease()));
         AnsiConsole.Write(runtime);
+        AnsiConsole.Write(DeviceDaxTable(d.DeviceDaxDevices));
 
         foreach (string dir in dirs)
             AnsiConsole.Write(ProbeTable(dir));
+    }
+
+    private static Table DeviceDaxTable(IReadOnlyList<DeviceDaxDevice> devices)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]device DAX[/]")
+            .AddColumn("device").AddColumn("size").AddColumn("alignment").AddColumn("persistence domain").AddColumn("PMDK backend").AddColumn("managed backend");
+        if (devices.Count == 0)
+            table.AddRow("none", "-", "-", "-", "-", "-");
+        foreach (DeviceDaxDevice device in devices)
+        {
+            string[] backends = ProbeDevice(device.Path).Select(p => Markup.Escape(p.Persist == "-" ? p.Note : $"{p.Persist}, {p.Granularity}")).ToArray();
+            table.AddRow(Markup.Escape(device.Path), $"{device.Size} ({device.Size >> 20} MiB)", $"{device.Alignment >> 10} KiB",
+                Markup.Escape(device.PersistenceDomain ?? "unknown (ADR assumed)"), backends[0], backends[1]);
+        }
+        return table;
+    }
+
+    /// <summary>Maps a device-DAX device read-only on both backends (nothing is written) to show how each would persist there.</summary>
+    internal static List<ProbeResult> ProbeDevice(string device)
+    {
+        var results = new List<ProbeResult>();
+        foreach (PmemBackendKind backend in new[] { PmemBackendKind.Pmdk, PmemBackendKind.Managed })
+        {
+            try
+            {
+                using var pmem = PmemFile.Open(device, new PmemFileOptions { Mode = FileMode.Open, ReadOnly = true, Backend = backend });
+                results.Add(new ProbeResult(backend.ToString(), pmem.UsesMapSync ? "yes" : "no", pmem.IsPersistentMemory ? "yes" : "no",
+                    pmem.PersistMethod.ToString(), pmem.Granularity.ToString(), pmem.Mapping.Method));
+            }
+            catch (Exception e) when (e is PmemBackendUnavailableException or IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                results.Add(new ProbeResult(backend.ToString(), "-", "-", "-", "-", e.Message));
+            }
+        }
+        return results;
     }
 
     private static string Describe(bool? value) => value switch { true => "yes", false => "no", null => "unknown (no libpmem)" };

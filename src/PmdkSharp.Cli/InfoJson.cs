@@ -10,7 +10,8 @@ namespace PmdkSharp.Cli;
 /// <c>pmemsharp info --json</c>: what <c>info</c> shows, as one JSON object for scripts. Property names are
 /// stable: <c>backend</c>, <c>reason</c>, <c>libpmem</c> {path, source, version, unavailableReason},
 /// <c>libpmem2</c> {path, source}, <c>hasHardwareDrain</c>, <c>hasAutoFlush</c>, <c>pmemForced</c>,
-/// <c>architecture</c>, <c>kernel</c>, <c>directories</c> [{path, fileSystem, mountPoint, dax, probes
+/// <c>architecture</c>, <c>kernel</c>, <c>deviceDax</c> [{path, size, alignment, persistenceDomain, probes
+/// [{mapping, mapSync, pmem, persist, granularity, note}]}] (probes map the device read-only), <c>directories</c> [{path, fileSystem, mountPoint, dax, probes
 /// [{mapping, mapSync, pmem, persist, granularity, note}]}]. Written with Utf8JsonWriter: no reflection.
 /// </summary>
 internal static class InfoJson
@@ -37,6 +38,18 @@ internal static class InfoJson
         WriteNullable(json, "pmemForced", d.PmemForced);
         json.WriteString("architecture", RuntimeInformation.ProcessArchitecture.ToString());
         json.WriteString("kernel", Sys.KernelRelease());
+        json.WriteStartArray("deviceDax");
+        foreach (DeviceDaxDevice device in d.DeviceDaxDevices)
+        {
+            json.WriteStartObject();
+            json.WriteString("path", device.Path);
+            json.WriteNumber("size", device.Size);
+            json.WriteNumber("alignment", device.Alignment);
+            json.WriteString("persistenceDomain", device.PersistenceDomain);
+            WriteProbes(json, InfoCommand.ProbeDevice(device.Path));
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
         json.WriteStartArray("directories");
         foreach (string dir in dirs)
         {
@@ -52,19 +65,7 @@ internal static class InfoJson
                 json.WriteString("fileSystem", mount.Type);
                 json.WriteString("mountPoint", mount.MountPoint);
                 json.WriteString("dax", mount.DaxOption);
-                json.WriteStartArray("probes");
-                foreach (InfoCommand.ProbeResult probe in InfoCommand.Probe(dir))
-                {
-                    json.WriteStartObject();
-                    json.WriteString("mapping", probe.Mapping);
-                    json.WriteString("mapSync", probe.MapSync);
-                    json.WriteString("pmem", probe.Pmem);
-                    json.WriteString("persist", probe.Persist);
-                    json.WriteString("granularity", probe.Granularity);
-                    json.WriteString("note", probe.Note);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
+                WriteProbes(json, InfoCommand.Probe(dir));
             }
             json.WriteEndObject();
         }
@@ -72,6 +73,23 @@ internal static class InfoJson
         json.WriteEndObject();
         json.Flush();
         output.Write("\n"u8);
+    }
+
+    private static void WriteProbes(Utf8JsonWriter json, IEnumerable<InfoCommand.ProbeResult> probes)
+    {
+        json.WriteStartArray("probes");
+        foreach (InfoCommand.ProbeResult probe in probes)
+        {
+            json.WriteStartObject();
+            json.WriteString("mapping", probe.Mapping);
+            json.WriteString("mapSync", probe.MapSync);
+            json.WriteString("pmem", probe.Pmem);
+            json.WriteString("persist", probe.Persist);
+            json.WriteString("granularity", probe.Granularity);
+            json.WriteString("note", probe.Note);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     private static void WriteNullable(Utf8JsonWriter json, string name, bool? value)

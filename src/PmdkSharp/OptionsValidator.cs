@@ -6,7 +6,10 @@ namespace PmdkSharp;
 /// <summary>Rejects inconsistent <see cref="PmemFileOptions"/> before any file is touched.</summary>
 internal static class OptionsValidator
 {
-    public static void Validate(string path, PmemFileOptions options)
+    /// <param name="path">The path to open.</param>
+    /// <param name="options">The options asked for.</param>
+    /// <param name="device">The device-DAX device at the path, or null for a file: a device has rules of its own.</param>
+    public static void Validate(string path, PmemFileOptions options, Mapping.DeviceDaxInfo? device = null)
     {
         if (options.Mode is not (FileMode.Open or FileMode.OpenOrCreate or FileMode.CreateNew or FileMode.Create))
             throw new ArgumentOutOfRangeException(nameof(options), options.Mode,
@@ -21,11 +24,6 @@ internal static class OptionsValidator
                 throw new ArgumentOutOfRangeException(nameof(options), max,
                     $"MaxLength ({max}) is less than Length ({options.Length}).");
         }
-        bool creates = options.Mode is FileMode.CreateNew or FileMode.Create
-            || (options.Mode == FileMode.OpenOrCreate && !File.Exists(path));
-        if (creates && options.Length == 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Length,
-                $"Length must be positive to create '{path}'.");
         if (options.ReadOnly && options.Mode != FileMode.Open)
             throw new ArgumentException("A read-only mapping can only open an existing file (Mode = Open).", nameof(options));
         if (!Enum.IsDefined(options.Preallocation))
@@ -34,5 +32,15 @@ internal static class OptionsValidator
             throw new ArgumentOutOfRangeException(nameof(options), options.Prefault, "Unknown prefault mode.");
         if (!Enum.IsDefined(options.Backend))
             throw new ArgumentOutOfRangeException(nameof(options), options.Backend, "Unknown backend.");
+        if (device is not null)
+        {
+            Mapping.DeviceDaxOptions.Validate(device, options);
+            return;
+        }
+        bool creates = options.Mode is FileMode.CreateNew or FileMode.Create
+            || (options.Mode == FileMode.OpenOrCreate && !File.Exists(path));
+        if (creates && options.Length == 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Length,
+                $"Length must be positive to create '{path}'.");
     }
 }

@@ -39,9 +39,16 @@ public sealed class PmemDiagnostics
     /// <summary>PMEM_IS_PMEM_FORCE: true/false when set to 1/0, null when unset.</summary>
     public bool? PmemForced { get; init; }
 
+    /// <summary>
+    /// The device-DAX devices the kernel offers, with size, alignment and persistence domain
+    /// (empty where there are none). Read from sysfs when the snapshot is taken.
+    /// </summary>
+    public System.Collections.Generic.IReadOnlyList<DeviceDaxDevice> DeviceDaxDevices { get; init; } = [];
+
     /// <summary>The snapshot on one line, for logs.</summary>
     public override string ToString() =>
         $"Backend = {Backend} ({Reason}); libpmem {LibpmemVersion ?? "unavailable"} from {LibpmemPath ?? "nowhere"} ({LibpmemSource})" +
         $"{(PmdkUnavailableReason is null ? "" : $": {PmdkUnavailableReason}")}; libpmem2 from {Libpmem2Path ?? "nowhere"} ({Libpmem2Source}); " +
-        $"hardware drain {HasHardwareDrain?.ToString() ?? "unknown"}, auto flush {HasAutoFlush}, PMEM_IS_PMEM_FORCE {PmemForced?.ToString() ?? "unset"}";
+        $"hardware drain {HasHardwareDrain?.ToString() ?? "unknown"}, auto flush {HasAutoFlush}, PMEM_IS_PMEM_FORCE {PmemForced?.ToString() ?? "unset"}; " +
+        $"device DAX: {(DeviceDaxDevices.Count == 0 ? "none" : string.Join(", ", DeviceDaxDevices))}";
 }

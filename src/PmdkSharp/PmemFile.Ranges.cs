@@ -148,7 +148,8 @@ public sealed unsafe partial class PmemFile
         long lastWhole = end / page * page;
 
         long punched = 0;
-        if (lastWhole > firstWhole && RangeControl.PunchHole(mapping.Handle.File.SafeFileHandle, firstWhole, lastWhole - firstWhole, Path))
+        // Device DAX has no blocks to give back (no file system): zeroed in place below.
+        if (lastWhole > firstWhole && mapping.Device is null && RangeControl.PunchHole(mapping.Handle.File.SafeFileHandle, firstWhole, lastWhole - firstWhole, Path))
             punched = lastWhole - firstWhole;
         if (punched == 0)
         {

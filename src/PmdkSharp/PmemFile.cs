@@ -51,11 +51,21 @@ public sealed unsafe partial class PmemFile : IDisposable
     }
 
     /// <summary>Opens or creates <paramref name="path"/> and maps it.</summary>
+    /// <remarks>
+    /// A device-DAX device (<c>/dev/daxX.Y</c>, or a link to one) is mapped whole: <see cref="Length"/> and
+    /// <see cref="MaxLength"/> are its size from sysfs, and it is never created, truncated or grown.
+    /// <see cref="PmemFileOptions.Length"/> and <see cref="PmemFileOptions.MaxLength"/> must then be 0/null or
+    /// exactly that size, <see cref="FileMode.CreateNew"/> and <see cref="FileMode.Create"/> are refused, and
+    /// <see cref="PmemFileOptions.Preallocation"/> is ignored. Persistence there is cache-line flushes
+    /// (libpmem's, or the managed backend's own), never msync.
+    /// </remarks>
     /// <exception cref="ArgumentException">The path is empty, or an option is out of range or inconsistent.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist and the mode does not create it.</exception>
     /// <exception cref="DirectoryNotFoundException">The parent directory does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">No permission, or the path is a directory.</exception>
-    /// <exception cref="IOException">The file exists and the mode is <see cref="FileMode.CreateNew"/>; the path is not a regular file (a pipe, a device such as /dev/null, a /proc file); or another I/O error.</exception>
+    /// <exception cref="IOException">The file exists and the mode is <see cref="FileMode.CreateNew"/>; the path is not a regular file (a pipe, a device such as /dev/null, a /proc file) nor device DAX; a regular file is named like a device-DAX device (<c>dax0.0</c>); or another I/O error.</exception>
+    /// <exception cref="NotSupportedException">A <see cref="PmemFileOptions.CrashSimulator"/> was given for device DAX (which refuses copy-on-write mappings).</exception>
+    /// <exception cref="PlatformNotSupportedException">The managed backend was asked to map device DAX where it cannot flush cache lines (see <see cref="PmemRuntime.GetDiagnostics"/>).</exception>
     /// <exception cref="PmemOutOfSpaceException">No room to create the file at the requested length.</exception>
     /// <exception cref="PmemBackendUnavailableException">The PMDK backend was requested but libpmem is not loadable.</exception>
     /// <exception cref="PlatformNotSupportedException">Not running on Linux, or on a process architecture other than x64 and arm64.</exception>
@@ -64,9 +74,14 @@ public sealed unsafe partial class PmemFile : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
         PlatformSupport.EnsureSupported();
-        OptionsValidator.Validate(path, options);
+        // Device DAX is told apart from a file before anything else: its options mean other things,
+        // and a missing device must not be created as a file by OpenOrCreate.
+        DeviceDaxInfo? device = DeviceDax.Probe(path);
+        OptionsValidator.Validate(path, options, device);
         PmemBackendKind backend = BackendSelector.For(options.Backend);
-        FileMapping mapping = FileMapping.Open(path, options, backend);
+        FileMapping mapping = device is not null
+            ? FileMapping.OpenDevice(device, path, options, backend)
+            : FileMapping.Open(path, options, backend);
         DurabilityStrategy strategy = DurabilityStrategies.For(backend, mapping, path, options.CrashSimulator);
         if (options.StrategyDecorator is { } decorate)
             strategy = decorate(strategy);
@@ -144,6 +159,16 @@ public sealed unsafe partial class PmemFile : IDisposable
         }
     }
 
+    /// <summary>True when this maps a device-DAX device (<c>/dev/daxX.Y</c>) whole rather than a file.</summary>
+    public bool IsDeviceDax
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return mapping.Device is not null;
+        }
+    }
+
     /// <summary>True when the kernel accepted MAP_SYNC: page faults keep file metadata durable (DAX).</summary>
     public bool UsesMapSync
     {
@@ -200,7 +225,7 @@ public sealed unsafe partial class PmemFile : IDisposable
     /// open, so growing only extends the file: the base address is unchanged and earlier spans stay
     /// valid. Growing to the current length does nothing.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Smaller than <see cref="Length"/> (growing never shrinks) or larger than <see cref="MaxLength"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Smaller than <see cref="Length"/> (growing never shrinks) or larger than <see cref="MaxLength"/> (on device DAX: its size).</exception>
     /// <exception cref="NotSupportedException">The mapping is read-only.</exception>
     /// <exception cref="PmemOutOfSpaceException">No room on the file system; the mapping keeps its old length and contents.</exception>
     /// <exception cref="IOException">Another process truncated the file below the mapped length; the mapping keeps its length, and nothing past the file's new end may be touched (SIGBUS): dispose and reopen.</exception>
@@ -212,6 +237,10 @@ public sealed unsafe partial class PmemFile : IDisposable
         if (newLength < current)
             throw new ArgumentOutOfRangeException(nameof(newLength), newLength,
                 $"Grow cannot shrink '{Path}' from {current} bytes; the length stays {current}.");
+        if (newLength > mapping.MaxLength && mapping.Device is { } device)
+            throw new ArgumentOutOfRangeException(nameof(newLength), newLength,
+                $"Cannot grow '{Path}' to {newLength} bytes: it is device DAX {device.Name}, mapped whole at its fixed size of {device.Size} bytes "
+                + "(resize the namespace with ndctl to change it).");
         if (newLength > mapping.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(newLength), newLength,
                 $"Cannot grow '{Path}' beyond its MaxLength of {mapping.MaxLength} bytes (the reserved range); open it with a larger MaxLength.");
@@ -229,7 +258,7 @@ public sealed unsafe partial class PmemFile : IDisposable
     /// <summary>Describes the mapping for logs.</summary>
     public override string ToString() => gate.IsClosing
         ? $"PmemFile '{Path}' (disposed)"
-        : $"PmemFile '{Path}' {mapping.Length}/{mapping.MaxLength} bytes, {Backend}, {strategy.Method}";
+        : $"PmemFile '{Path}' {mapping.Length}/{mapping.MaxLength} bytes{(mapping.Device is { } device ? $", device DAX {device.Name}" : "")}, {Backend}, {strategy.Method}";
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ThrowIfDisposed()

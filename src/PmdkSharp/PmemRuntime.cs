@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using PmdkSharp.Backends;
 using PmdkSharp.Interop;
 
@@ -80,6 +81,10 @@ public static class PmemRuntime
             HasHardwareDrain = PmdkAvailability.HasHardwareDrain,
             HasAutoFlush = AutoFlushProbe.For(pmdk ? PmemBackendKind.Pmdk : PmemBackendKind.Managed),
             PmemForced = PmemForce.Value,
+            DeviceDaxDevices = Mapping.DeviceDax.List().Select(d => new DeviceDaxDevice
+            {
+                Path = d.Path, Size = d.Size, Alignment = d.Alignment, PersistenceDomain = d.PersistenceDomain,
+            }).ToArray(),
         };
     }
 }

@@ -14,6 +14,7 @@ internal static class BenchSections
         new SmallWritesBench(),
         new HugePagesBench(),
         new RangeControlBench(),
+        new DaxWritesBench(),
     ];
 
     public static string[] Names { get; } = All.Select(s => s.Name).ToArray();

@@ -84,7 +84,7 @@ internal sealed unsafe class SmallWritesBench : IBenchSection
         return table;
     }
 
-    private static byte[] Record(int size)
+    internal static byte[] Record(int size)
     {
         var record = new byte[size];
         new Random(size).NextBytes(record);
@@ -92,7 +92,7 @@ internal sealed unsafe class SmallWritesBench : IBenchSection
     }
 
     /// <summary>Runs <paramref name="write"/> for record i until the time is up; returns records per second.</summary>
-    private static double Rate(double seconds, Action<long> write)
+    internal static double Rate(double seconds, Action<long> write)
     {
         for (long i = 0; i < 8; i++)
             write(i); // warm-up
@@ -120,7 +120,7 @@ internal sealed unsafe class SmallWritesBench : IBenchSection
         return Rate(s.SmallWriteSeconds, i => file.CopyPersist(i % slots * size, record));
     }
 
-    private static double MemoryMappedFileRate(string path, int size, BenchSettings s)
+    internal static double MemoryMappedFileRate(string path, int size, BenchSettings s)
     {
         byte[] record = Record(size);
         long slots = s.SmallWriteFileBytes / size;
@@ -146,7 +146,7 @@ internal sealed unsafe class SmallWritesBench : IBenchSection
         }
     }
 
-    private static double FileStreamRate(string path, int size, BenchSettings s)
+    internal static double FileStreamRate(string path, int size, BenchSettings s)
     {
         byte[] record = Record(size);
         long slots = s.SmallWriteFileBytes / size;

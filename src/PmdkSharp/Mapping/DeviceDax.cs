@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text.RegularExpressions;
@@ -89,6 +90,36 @@ internal static unsafe partial class DeviceDax
         if (alignment <= 0 || (alignment & (alignment - 1)) != 0)
             throw new IOException($"Device DAX '{path}' ({major}:{minor}): alignment {alignment} from sysfs is not a power of two.");
         return new DeviceDaxInfo(path, Path.GetFileName(realDevice), major, minor, size, alignment, PersistenceDomainAbove(realDevice));
+    }
+
+    private const string DaxBus = "/sys/bus/dax/devices";
+
+    /// <summary>
+    /// Every device-DAX device with a node in /dev, from the dax bus in sysfs (empty where there is
+    /// none). A device the kernel gave to system RAM (daxctl reconfigure-device -m system-ram) has
+    /// no node and is left out. A device that cannot be read is left out rather than thrown for:
+    /// this feeds diagnostics.
+    /// </summary>
+    public static IReadOnlyList<DeviceDaxInfo> List()
+    {
+        var devices = new List<DeviceDaxInfo>();
+        if (!Directory.Exists(DaxBus))
+            return devices;
+        foreach (string entry in Directory.EnumerateFileSystemEntries(DaxBus))
+        {
+            string node = Path.Combine("/dev", Path.GetFileName(entry));
+            try
+            {
+                if (Probe(node) is { } device)
+                    devices.Add(device);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // no node, or not readable here: not a device this process can map
+            }
+        }
+        devices.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return devices;
     }
 
     /// <summary>Whether the file name is what the kernel names device-DAX devices: daxX.Y.</summary>

@@ -15,15 +15,17 @@ namespace PmdkSharp.Mapping;
 /// adjacent file mappings, so mapping each grown tail separately ran into vm.max_map_count.
 /// Arguments are validated by <see cref="PmemFile"/> before they get here.
 /// </summary>
-internal sealed unsafe class FileMapping
+internal sealed unsafe partial class FileMapping
 {
     private readonly PmemFileOptions options;
     private readonly object growLock = new();
     private long length;
 
-    private FileMapping(PmemFileOptions options, MappingHandle handle, long length, long maxLength, bool mapSync, bool isPmem)
+    private FileMapping(PmemFileOptions options, MappingHandle handle, long length, long maxLength, bool mapSync, bool isPmem,
+        DeviceDaxInfo? device = null)
     {
         this.options = options;
+        Device = device;
         Handle = handle;
         this.length = length;
         MaxLength = maxLength;
@@ -45,10 +47,17 @@ internal sealed unsafe class FileMapping
 
     public bool IsPmem { get; }
 
+    /// <summary>The device-DAX device this maps whole, or null for a file.</summary>
+    public DeviceDaxInfo? Device { get; }
+
     /// <summary>How the file was mapped, for diagnostics.</summary>
-    public string Method => Handle.MappedByLibpmem
-        ? "pmem_map_file (is_pmem from libpmem)"
-        : $"one mapping over the reserved {MaxLength} bytes (MAP_SYNC tried first)";
+    public string Method => (Device, Handle.MappedByLibpmem) switch
+    {
+        ({ } device, true) => $"device DAX {device.Name}: pmem_map_file of all {device.Size} bytes ({device.Alignment}-byte aligned)",
+        ({ } device, false) => $"device DAX {device.Name}: one MAP_SHARED mapping of all {device.Size} bytes at a {device.Alignment}-byte aligned address",
+        (null, true) => "pmem_map_file (is_pmem from libpmem)",
+        _ => $"one mapping over the reserved {MaxLength} bytes (MAP_SYNC tried first)",
+    };
 
     /// <summary>True when this open created the file (it did not exist before).</summary>
     public bool Created { get; private set; }
@@ -110,17 +119,41 @@ internal sealed unsafe class FileMapping
     /// <summary>A fixed-size file the way PMDK users know it: pmem_map_file (MAP_SYNC tried first, 2 MiB aligned).</summary>
     private static FileMapping MapWithLibpmem(FileStream file, string path, PmemFileOptions options, long fileLength)
     {
-        nuint mapped;
-        int pmem;
-        // len 0 without PMEM_FILE_CREATE maps the whole existing file; it was created and sized above,
-        // so both backends share one set of open/create semantics.
-        byte* address = (byte*)pmem_map_file(path, 0, 0, 0, &mapped, &pmem);
-        if (address == null)
-            throw Errno.LastToException("pmem_map_file", path, NativeText.LibpmemErrorMessage());
-        var handle = MappingHandle.ForLibpmem(address, mapped, file);
+        // The file was created and sized above, so both backends share one set of open/create semantics.
+        MappingHandle handle = MapWholeWithLibpmem(file, path, out _, out int pmem);
         // Unforced, pmem_map_file's is_pmem means MAP_SYNC held (or device DAX).
         return new FileMapping(options, handle, fileLength, fileLength,
             mapSync: pmem != 0 && PmemForce.Value is null, isPmem: pmem != 0);
+    }
+
+    /// <summary>pmem_map_file(path, 0, 0): len 0 without PMEM_FILE_CREATE maps the whole existing file (or device).</summary>
+    private static MappingHandle MapWholeWithLibpmem(FileStream file, string path, out nuint mapped, out int pmem)
+    {
+        nuint length;
+        int isPmem;
+        byte* address = (byte*)pmem_map_file(path, 0, 0, 0, &length, &isPmem);
+        if (address == null)
+            throw Errno.LastToException("pmem_map_file", path, NativeText.LibpmemErrorMessage());
+        (mapped, pmem) = (length, isPmem);
+        return MappingHandle.ForLibpmem(address, length, file);
+    }
+
+    /// <summary>
+    /// Maps the file shared over <paramref name="length"/> bytes at an address aligned to <paramref name="alignment"/>
+    /// where one can be had: MAP_SYNC first, which only succeeds on DAX, where it makes CPU cache
+    /// flushes enough to persist; plain MAP_SHARED where the kernel refuses it. Returns null and the
+    /// errno on failure, having changed nothing.
+    /// </summary>
+    private static byte* TryMapShared(nuint length, nuint alignment, int protection, int fd, out bool mapSync, out int errno)
+    {
+        mapSync = true;
+        byte* address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd, out errno);
+        if (errno == EOPNOTSUPP || errno == EINVAL)
+        {
+            mapSync = false;
+            address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED, fd, out errno);
+        }
+        return address;
     }
 
     private static FileMapping MapWholeRange(FileStream file, string path, PmemFileOptions options, long fileLength, long maxLength)
@@ -140,14 +173,7 @@ internal sealed unsafe class FileMapping
         }
         else
         {
-            // MAP_SYNC first: it only succeeds on DAX, where it makes CPU cache flushes enough to persist.
-            mapSync = true;
-            baseAddress = AddressSpace.TryMapFile(reserved, alignment, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd, out errno);
-            if (errno == EOPNOTSUPP || errno == EINVAL)
-            {
-                mapSync = false;
-                baseAddress = AddressSpace.TryMapFile(reserved, alignment, protection, MAP_SHARED, fd, out errno);
-            }
+            baseAddress = TryMapShared(reserved, alignment, protection, fd, out mapSync, out errno);
         }
         if (errno == ENOMEM)
             throw new PmemOutOfSpaceException($"Cannot map '{path}' over {reserved} bytes of address space: {Errno.Describe(errno)}.");

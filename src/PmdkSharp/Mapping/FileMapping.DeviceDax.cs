@@ -1,0 +1,84 @@
+using System;
+using System.IO;
+using PmdkSharp.Interop;
+using static PmdkSharp.Interop.Libc;
+
+namespace PmdkSharp.Mapping;
+
+internal sealed unsafe partial class FileMapping
+{
+    /// <summary>
+    /// Maps a device-DAX device whole: its size comes from sysfs (fstat says 0), the mapping is
+    /// MAP_SHARED at an address aligned to the device's alignment (the kernel answers EINVAL to a
+    /// misaligned fixed one), and nothing is truncated, allocated or created. The options were checked
+    /// against the device by <see cref="DeviceDaxOptions"/>.
+    /// </summary>
+    public static FileMapping OpenDevice(DeviceDaxInfo device, string path, PmemFileOptions options, PmemBackendKind backend)
+    {
+        DeviceDaxOptions.RequireFlush(device, backend);
+        if (device.Size <= 0 || device.Size % device.Alignment != 0)
+            throw new IOException(
+                $"Device DAX '{path}' ({device.Name}) reports {device.Size} bytes in sysfs, which is not a positive multiple of its alignment " +
+                $"({device.Alignment}): it cannot be mapped whole. Check the namespace with 'ndctl list -N'.");
+        FileStream file = FileOpener.Open(path, FileMode.Open, options.ReadOnly, options.Permissions, out _);
+        try
+        {
+            bool writable = !options.ReadOnly;
+            // PMDK users map device DAX with pmem_map_file(path, 0, 0): libpmem then checks the device
+            // itself and registers the range, so its own is_pmem answers for it. It always opens
+            // read-write, so a read-only mapping is made here on both backends.
+            FileMapping mapping = backend == PmemBackendKind.Pmdk && writable
+                ? MapDeviceWithLibpmem(device, file, path, options)
+                : MapDevice(device, file, path, options);
+            long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
+            mapping.Prepare(0, device.Size, writable);
+            PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
+            return mapping;
+        }
+        catch
+        {
+            file.Dispose(); // idempotent: a handle that took the file closes it too
+            throw;
+        }
+    }
+
+    private static FileMapping MapDeviceWithLibpmem(DeviceDaxInfo device, FileStream file, string path, PmemFileOptions options)
+    {
+        MappingHandle handle = MapWholeWithLibpmem(file, path, out nuint mapped, out int pmem);
+        nuint address = (nuint)handle.Address;
+        if (mapped != (nuint)device.Size || address % (nuint)device.Alignment != 0)
+        {
+            handle.Dispose();
+            throw new IOException(
+                $"pmem_map_file mapped {mapped} bytes of device DAX '{path}' at 0x{address:x}, but sysfs says {device.Size} bytes " +
+                $"with {device.Alignment}-byte alignment; the mapping was released.");
+        }
+        // Device DAX is persistent memory whatever is_pmem says; MAP_SYNC is what libpmem tried first.
+        return new FileMapping(options, handle, device.Size, device.Size, mapSync: pmem != 0, isPmem: true, device);
+    }
+
+    private static FileMapping MapDevice(DeviceDaxInfo device, FileStream file, string path, PmemFileOptions options)
+    {
+        int protection = options.ReadOnly ? PROT_READ : PROT_READ | PROT_WRITE;
+        nuint length = (nuint)device.Size;
+        // The device's alignment, or PMDK's larger one for big ranges (1 GiB page table entries).
+        nuint alignment = Math.Max((nuint)device.Alignment, AddressSpace.AlignmentFor(length));
+        int fd = (int)file.SafeFileHandle.DangerousGetHandle();
+        // MAP_SYNC is accepted on device DAX (it has no file metadata to keep in sync); MAP_SHARED
+        // alone is just as durable there, so either result maps the same memory.
+        byte* baseAddress = TryMapShared(length, alignment, protection, fd, out bool mapSync, out int errno);
+        if (errno == ENOMEM)
+            throw new PmemOutOfSpaceException($"Cannot map device DAX '{path}' ({device.Size} bytes): {Errno.Describe(errno)}.");
+        Posix.CheckIo(errno, "mmap", path, $"device DAX {device.Name}, {device.Size} bytes, alignment {device.Alignment}");
+        var handle = MappingHandle.ForMmap(baseAddress, length, file);
+        // The address is a hint; the device-DAX driver aligns whatever it picks itself, so this only
+        // guards against a kernel that would not.
+        if ((nuint)baseAddress % (nuint)device.Alignment != 0)
+        {
+            handle.Dispose();
+            throw new IOException(
+                $"mmap placed device DAX '{path}' at 0x{(nuint)baseAddress:x}, not aligned to its {device.Alignment} bytes; the mapping was released.");
+        }
+        return new FileMapping(options, handle, device.Size, device.Size, mapSync, isPmem: true, device);
+    }
+}
