@@ -69,7 +69,7 @@ public class CommandLineTests
         ParseResult result = Parse("bench");
         Assert.Empty(result.Errors);
         Assert.Equal(BenchSections.Names, BenchSections.Select(Value<string[]>(result, "--only")).Select(s => s.Name).ToArray());
-        Assert.Equal(["first-touch", "growth", "copy-persist", "small-writes", "huge-pages", "range-control"], BenchSections.Names);
+        Assert.Equal(["first-touch", "growth", "copy-persist", "small-writes", "huge-pages", "range-control", "dax-writes"], BenchSections.Names);
     }
 
     [Fact]
