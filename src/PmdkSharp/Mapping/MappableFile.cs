@@ -10,7 +10,8 @@ namespace PmdkSharp.Mapping;
 /// are stored (on a file system with a page cache, or DAX). Pipes, sockets, terminals, character
 /// devices such as /dev/null and the kernel's generated files (/proc, /sys) are refused here with
 /// the file and the reason, instead of mapping nothing or failing later with an unrelated message.
-/// Device DAX (a character device that maps persistent memory) is the branch to add here.
+/// Device DAX (a character device that maps persistent memory) never gets here: PmemFile.Open tells it apart first
+/// (DeviceDax.Probe) and maps it through FileMapping.OpenDevice.
 /// </summary>
 internal static unsafe class MappableFile
 {
