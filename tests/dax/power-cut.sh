@@ -5,9 +5,9 @@
 #   tests/dax/power-cut.sh [--cycles N] [--mode persist|no-persist] [--seed S] [--out DIR] [--host-dll DLL]
 #
 # Every cycle is one boot of tests/dax/run-in-vm.sh with the same disk and NVDIMM images. In the
-# guest, `PmdkSharp.TestHost power-log` first recovers eight logs (the test host's ChecksummedLog and
+# guest, `PmdkSharp.TestHost power-log` first recovers nine logs (the test host's ChecksummedLog and
 # the library's PmemLog, each backend, on the msync path, ext4 on the virtio disk, and on DAX, ext4
-# -o dax on the NVDIMM's fsdax namespace) and prints what it found, then appends records
+# -o dax on the NVDIMM's fsdax namespace; and the ChecksummedLog over the device-DAX namespace) and prints what it found, then appends records
 # round-robin (PmemLog: single records and batches of 2..16) and prints "ack NAME SEQ" for each
 # record once its Persist or Append/AppendBatch returned; a recovered PmemLog record must be exactly
 # the record of its sequence number.
@@ -45,13 +45,16 @@ done
 case $mode in persist|no-persist) ;; *) echo "power-cut: --mode persist|no-persist" >&2; exit 2 ;; esac
 [ -f "$host_dll" ] || { echo "power-cut: build tests/PmdkSharp.TestHost first ($host_dll)" >&2; exit 2; }
 
-# The test host's ChecksummedLog and the library's PmemLog (pmemlog+), each backend, each mount.
+# The test host's ChecksummedLog and the library's PmemLog (pmemlog+), each backend, each mount;
+# and the ChecksummedLog on the device-DAX namespace, whole (one device holds one log: the managed
+# backend's own flushes; both backends' devdax persists are covered by DeviceDaxFileTests).
 # The last log takes one record per round: the host counts its acks.
 logs=(nodax-pmdk=pmdk:/mnt/nodax/power-pmdk.log nodax-managed=managed:/mnt/nodax/power-managed.log
       nodax-pmemlog-pmdk=pmemlog+pmdk:/mnt/nodax/power-pmemlog-pmdk.log
       nodax-pmemlog-managed=pmemlog+managed:/mnt/nodax/power-pmemlog-managed.log
       dax-pmemlog-pmdk=pmemlog+pmdk:/mnt/dax/power-pmemlog-pmdk.log
       dax-pmemlog-managed=pmemlog+managed:/mnt/dax/power-pmemlog-managed.log
+      devdax-managed=managed:/dev/dax0.0
       dax-pmdk=pmdk:/mnt/dax/power-pmdk.log dax-managed=managed:/mnt/dax/power-managed.log)
 names=(); for l in "${logs[@]}"; do names+=("${l%%=*}"); done
 last=${names[${#names[@]}-1]}

@@ -9,7 +9,8 @@ public static partial class ReliabilityCommands
     /// <summary>
     /// power-log MODE [seed=S] NAME=[pmemlog+]BACKEND:PATH...: the writer of tests/dax/power-cut.sh,
     /// run in the VM that the host kills with SIGKILL (no shutdown: a power cut for the guest).
-    /// A plain BACKEND is the test host's own <see cref="ChecksummedLog"/> over a PmemFile;
+    /// A plain BACKEND is the test host's own <see cref="ChecksummedLog"/> over a PmemFile (PATH may be
+    /// a device-DAX device, used whole);
     /// pmemlog+BACKEND is the library's PmemLog, appended one record or a batch of 2..16 at a time
     /// (chosen by S, printed as "seed S").
     /// <para>
@@ -73,7 +74,10 @@ public static partial class ReliabilityCommands
                 }
                 output.WriteLine($"recovered {name} - {log.LastSequence}");
 
-                string controlPath = path + ".control";
+                // A device holds one log and nothing else: its control is a file on the fsdax mount.
+                string controlPath = ChecksummedPowerCutLog.IsDevice(path)
+                    ? Path.Combine(Environment.GetEnvironmentVariable("PMDKSHARP_DAX_DIR") ?? "/mnt/dax", name + ".control")
+                    : path + ".control";
                 long survived = 0;
                 if (File.Exists(controlPath))
                 {

@@ -62,12 +62,13 @@ internal sealed class ChecksummedPowerCutLog : IPowerCutLog
 
     public void Dispose() => file.Dispose();
 
-    public static PmemFile OpenFile(string path, PmemBackendKind backend) => PmemFile.Open(path, new PmemFileOptions
-    {
-        Backend = backend,
-        Length = 64 << 10,
-        MaxLength = 1L << 30,
-    });
+    /// <summary>Opens (or creates) a growable log file; a device-DAX device is opened whole, as it is.</summary>
+    public static PmemFile OpenFile(string path, PmemBackendKind backend) => PmemFile.Open(path, IsDevice(path)
+        ? new PmemFileOptions { Backend = backend, Mode = FileMode.Open }
+        : new PmemFileOptions { Backend = backend, Length = 64 << 10, MaxLength = 1L << 30 });
+
+    /// <summary>Whether the log is a device (device DAX) rather than a file.</summary>
+    public static bool IsDevice(string path) => path.StartsWith("/dev/", StringComparison.Ordinal);
 }
 
 /// <summary>
