@@ -30,8 +30,8 @@ public sealed unsafe class LibpmemMapFileTests
             Assert.Equal((nuint)Length, mappedLength);
             Assert.Equal(TestEnvironment.ExpectPmem(directory) ? 1 : 0, isPmem);
             Assert.Equal(isPmem, pmem_is_pmem(address, mappedLength));
-            // libpmem asks for a 2 MiB-aligned address for mappings of at least 2 MiB (huge page table entries).
-            Assert.Equal(0UL, (ulong)address % PMEM_MIN_PART);
+            // No alignment check: libpmem asks for a 2 MiB-aligned address only as a hint (no MAP_FIXED),
+            // so a thread that maps memory meanwhile (a parallel test) can move the mapping elsewhere.
 
             fixed (byte* source = pattern)
             {
