@@ -81,7 +81,7 @@ public sealed unsafe partial class PmemFile : IDisposable
         PmemBackendKind backend = BackendSelector.For(options.Backend);
         FileMapping mapping = device is not null
             ? FileMapping.OpenDevice(device, path, options, backend)
-            : FileMapping.Open(path, options, backend);
+            : FileMapping.Open(path, options);
         DurabilityStrategy strategy = DurabilityStrategies.For(backend, mapping, path, options.CrashSimulator);
         if (options.StrategyDecorator is { } decorate)
             strategy = decorate(strategy);

@@ -24,12 +24,8 @@ internal sealed unsafe partial class FileMapping
         try
         {
             bool writable = !options.ReadOnly;
-            // PMDK users map device DAX with pmem_map_file(path, 0, 0): libpmem then checks the device
-            // itself and registers the range, so its own is_pmem answers for it. It always opens
-            // read-write, so a read-only mapping is made here on both backends.
-            FileMapping mapping = backend == PmemBackendKind.Pmdk && writable
-                ? MapDeviceWithLibpmem(device, file, path, options)
-                : MapDevice(device, file, path, options);
+            // Mapped from this descriptor on both backends, never by pmem_map_file(path), which would open the path again.
+            FileMapping mapping = MapDevice(device, file, path, options);
             long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
             mapping.Prepare(0, device.Size, writable);
             PmemMetrics.PrefaultEnd(prefaultStart, options.Prefault);
@@ -40,21 +36,6 @@ internal sealed unsafe partial class FileMapping
             file.Dispose(); // idempotent: a handle that took the file closes it too
             throw;
         }
-    }
-
-    private static FileMapping MapDeviceWithLibpmem(DeviceDaxInfo device, FileStream file, string path, PmemFileOptions options)
-    {
-        MappingHandle handle = MapWholeWithLibpmem(file, path, out nuint mapped, out int pmem);
-        nuint address = (nuint)handle.Address;
-        if (mapped != (nuint)device.Size || address % (nuint)device.Alignment != 0)
-        {
-            handle.Dispose();
-            throw new IOException(
-                $"pmem_map_file mapped {mapped} bytes of device DAX '{path}' at 0x{address:x}, but sysfs says {device.Size} bytes " +
-                $"with {device.Alignment}-byte alignment; the mapping was released.");
-        }
-        // Device DAX is persistent memory whatever is_pmem says; MAP_SYNC is what libpmem tried first.
-        return new FileMapping(options, handle, device.Size, device.Size, mapSync: pmem != 0, isPmem: true, device);
     }
 
     private static FileMapping MapDevice(DeviceDaxInfo device, FileStream file, string path, PmemFileOptions options)
@@ -79,6 +60,8 @@ internal sealed unsafe partial class FileMapping
             throw new IOException(
                 $"mmap placed device DAX '{path}' at 0x{(nuint)baseAddress:x}, not aligned to its {device.Alignment} bytes; the mapping was released.");
         }
+        if (options.HugePages)
+            Posix.Madvise(baseAddress, length, MADV_HUGEPAGE); // advice only, as for a file
         return new FileMapping(options, handle, device.Size, device.Size, mapSync, isPmem: true, device);
     }
 }

@@ -4,7 +4,6 @@ using System.Threading;
 using PmdkSharp.Backends;
 using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
-using static PmdkSharp.Interop.Libpmem;
 
 namespace PmdkSharp.Mapping;
 
@@ -51,18 +50,19 @@ internal sealed unsafe partial class FileMapping
     public DeviceDaxInfo? Device { get; }
 
     /// <summary>How the file was mapped, for diagnostics.</summary>
-    public string Method => (Device, Handle.MappedByLibpmem) switch
-    {
-        ({ } device, true) => $"device DAX {device.Name}: pmem_map_file of all {device.Size} bytes ({device.Alignment}-byte aligned)",
-        ({ } device, false) => $"device DAX {device.Name}: one MAP_SHARED mapping of all {device.Size} bytes at a {device.Alignment}-byte aligned address",
-        (null, true) => "pmem_map_file (is_pmem from libpmem)",
-        _ => $"one mapping over the reserved {MaxLength} bytes (MAP_SYNC tried first)",
-    };
+    public string Method => Device is { } device
+        ? $"device DAX {device.Name}: one MAP_SHARED mapping of all {device.Size} bytes at a {device.Alignment}-byte aligned address"
+        : $"one mapping over the reserved {MaxLength} bytes (MAP_SYNC tried first)";
 
     /// <summary>True when this open created the file (it did not exist before).</summary>
     public bool Created { get; private set; }
 
-    public static FileMapping Open(string path, PmemFileOptions options, PmemBackendKind backend)
+    /// <summary>
+    /// Opens the file once and maps that descriptor, on both backends: the path is never opened
+    /// again (pmem_map_file would reopen it, and a rename between the two opens would leave the
+    /// mapping and the descriptor that grows and punches holes naming different files).
+    /// </summary>
+    public static FileMapping Open(string path, PmemFileOptions options)
     {
         FileStream file = FileOpener.Open(path, options.Mode, options.ReadOnly, options.Permissions, out bool created);
         try
@@ -82,10 +82,7 @@ internal sealed unsafe partial class FileMapping
                     $"MaxLength ({maxLength}) is less than the length of '{path}' ({fileLength}).");
 
             bool writable = !options.ReadOnly;
-            bool simulated = options.CrashSimulator is not null;
-            FileMapping mapping = backend == PmemBackendKind.Pmdk && writable && maxLength == fileLength && fileLength > 0 && !simulated
-                ? MapWithLibpmem(file, path, options, fileLength)
-                : MapWholeRange(file, path, options, fileLength, maxLength);
+            FileMapping mapping = MapWholeRange(file, path, options, fileLength, maxLength);
             mapping.Created = created;
             long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
             mapping.Prepare(0, fileLength, writable);
@@ -114,28 +111,6 @@ internal sealed unsafe partial class FileMapping
         {
             // The original failure is the one to report; a leftover empty file is the lesser harm.
         }
-    }
-
-    /// <summary>A fixed-size file the way PMDK users know it: pmem_map_file (MAP_SYNC tried first, 2 MiB aligned).</summary>
-    private static FileMapping MapWithLibpmem(FileStream file, string path, PmemFileOptions options, long fileLength)
-    {
-        // The file was created and sized above, so both backends share one set of open/create semantics.
-        MappingHandle handle = MapWholeWithLibpmem(file, path, out _, out int pmem);
-        // Unforced, pmem_map_file's is_pmem means MAP_SYNC held (or device DAX).
-        return new FileMapping(options, handle, fileLength, fileLength,
-            mapSync: pmem != 0 && PmemForce.Value is null, isPmem: pmem != 0);
-    }
-
-    /// <summary>pmem_map_file(path, 0, 0): len 0 without PMEM_FILE_CREATE maps the whole existing file (or device).</summary>
-    private static MappingHandle MapWholeWithLibpmem(FileStream file, string path, out nuint mapped, out int pmem)
-    {
-        nuint length;
-        int isPmem;
-        byte* address = (byte*)pmem_map_file(path, 0, 0, 0, &length, &isPmem);
-        if (address == null)
-            throw Errno.LastToException("pmem_map_file", path, NativeText.LibpmemErrorMessage());
-        (mapped, pmem) = (length, isPmem);
-        return MappingHandle.ForLibpmem(address, length, file);
     }
 
     /// <summary>
@@ -186,15 +161,13 @@ internal sealed unsafe partial class FileMapping
         return new FileMapping(options, handle, fileLength, maxLength, mapSync, simulated || PmemForce.Apply(mapSync));
     }
 
-    /// <summary>Prefault (and, for libpmem's own mappings, huge-page advice) for the file-backed range [from, to).</summary>
+    /// <summary>Prefaults the file-backed range [from, to).</summary>
     private void Prepare(long from, long to, bool writable)
     {
         nuint start = AddressSpace.RoundUpToPage((ulong)from);
         nuint end = AddressSpace.RoundUpToPage((ulong)to);
         if (end <= start)
             return;
-        if (options.HugePages && from == 0)
-            Posix.Madvise(Base, end, MADV_HUGEPAGE); // repeats the reservation's advice; harmless, and covers pmem_map_file's range
         // The last page of an unaligned length is partly past the end of the file but inside its last page: safe to touch.
         Prefaulter.Apply(Base + start, end - start, options.Prefault, writable);
     }
