@@ -12,6 +12,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     public static partial void* mmap(void* __addr, nuint __len, int __prot, int __flags, int __fd, long __offset);
 
+    /// <summary><c>void *mmap(void *__addr, size_t __len, int __prot, int __flags, int __fd, __off_t __offset)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    public static partial void* mmap(void* __addr, nuint __len, int __prot, int __flags, global::Microsoft.Win32.SafeHandles.SafeFileHandle __fd, long __offset);
+
     /// <summary><c>int munmap(void *__addr, size_t __len)</c></summary>
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     public static partial int munmap(void* __addr, nuint __len);
@@ -52,29 +56,57 @@ internal static unsafe partial class Libc
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     public static partial int fallocate(int __fd, int __mode, long __offset, long __len);
 
+    /// <summary><c>int fallocate(int __fd, int __mode, __off_t __offset, __off_t __len)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    public static partial int fallocate(global::Microsoft.Win32.SafeHandles.SafeFileHandle __fd, int __mode, long __offset, long __len);
+
     /// <summary><c>int posix_fadvise(int __fd, off_t __offset, off_t __len, int __advise)</c></summary>
     [LibraryImport(Libraries.Libc)]
     public static partial int posix_fadvise(int __fd, long __offset, long __len, int __advise);
+
+    /// <summary><c>int posix_fadvise(int __fd, off_t __offset, off_t __len, int __advise)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc)]
+    public static partial int posix_fadvise(global::Microsoft.Win32.SafeHandles.SafeFileHandle __fd, long __offset, long __len, int __advise);
 
     /// <summary><c>int posix_fallocate(int __fd, off_t __offset, off_t __len)</c></summary>
     [LibraryImport(Libraries.Libc)]
     public static partial int posix_fallocate(int __fd, long __offset, long __len);
 
+    /// <summary><c>int posix_fallocate(int __fd, off_t __offset, off_t __len)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc)]
+    public static partial int posix_fallocate(global::Microsoft.Win32.SafeHandles.SafeFileHandle __fd, long __offset, long __len);
+
     /// <summary><c>ssize_t pwrite(int __fd, const void *__buf, size_t __n, __off_t __offset)</c></summary>
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     public static partial nint pwrite(int __fd, void* __buf, nuint __n, long __offset);
+
+    /// <summary><c>ssize_t pwrite(int __fd, const void *__buf, size_t __n, __off_t __offset)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    public static partial nint pwrite(global::Microsoft.Win32.SafeHandles.SafeFileHandle __fd, void* __buf, nuint __n, long __offset);
 
     /// <summary><c>int fsync(int __fd)</c></summary>
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     public static partial int fsync(int __fd);
 
+    /// <summary><c>int fsync(int __fd)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    public static partial int fsync(global::Microsoft.Win32.SafeHandles.SafeFileHandle __fd);
+
     /// <summary><c>int ftruncate(int __fd, __off_t __length)</c></summary>
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     public static partial int ftruncate(int __fd, long __length);
 
+    /// <summary><c>int ftruncate(int __fd, __off_t __length)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    public static partial int ftruncate(global::Microsoft.Win32.SafeHandles.SafeFileHandle __fd, long __length);
+
     /// <summary><c>int fdatasync(int __fildes)</c></summary>
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     public static partial int fdatasync(int __fildes);
+
+    /// <summary><c>int fdatasync(int __fildes)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    public static partial int fdatasync(global::Microsoft.Win32.SafeHandles.SafeFileHandle __fildes);
 
     /// <summary><c>int statx(int __dirfd, const char *restrict __path, int __flags, unsigned int __mask, struct statx *restrict __buf)</c></summary>
     [LibraryImport(Libraries.Libc, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
@@ -412,6 +444,9 @@ internal static unsafe partial class Libc
 
     /// <summary><c>#define EOPNOTSUPP 95</c></summary>
     public const int EOPNOTSUPP = 95;
+
+    /// <summary><c>#define EDQUOT 122</c></summary>
+    public const int EDQUOT = 122;
 
     /// <summary><c>#define ENOTSUP EOPNOTSUPP</c></summary>
     public const int ENOTSUP = 95;

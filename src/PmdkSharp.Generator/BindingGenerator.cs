@@ -41,7 +41,10 @@ public static class BindingGenerator
                 if (declaration.Kind == CXCursorKind.FunctionDecl)
                 {
                     FunctionDesc function = mapper.DescribeFunction(declaration, exports);
-                    functions.Add(function with { SetLastError = function.SkipReason is null && config.SetLastError.Contains(function.Name) });
+                    function = function with { SetLastError = function.SkipReason is null && config.SetLastError.Contains(function.Name) };
+                    functions.Add(function);
+                    if (config.FileDescriptorOverloads.Contains(function.Name))
+                        functions.Add(WithHandle(function));
                 }
                 else
                 {
@@ -56,6 +59,26 @@ public static class BindingGenerator
         CheckSelection(config, functions, constants);
         return new BindingModel(config.ClassName, config.Library, BannerText.Render(config), functions, constants, mapper.Types.ToList());
     }
+
+    private static readonly string[] DescriptorNames = ["fd", "__fd", "__fildes"];
+
+    /// <summary>The overload of a bound function that takes its descriptor as a SafeFileHandle.</summary>
+    private static FunctionDesc WithHandle(FunctionDesc function)
+    {
+        if (function.SkipReason is not null)
+            throw new GeneratorException($"fileDescriptorOverloads names {function.Name}, which is not bound: {function.SkipReason}");
+        if (!function.Parameters.Any(p => p.Type == "int" && DescriptorNames.Contains(p.Name)))
+            throw new GeneratorException($"fileDescriptorOverloads names {function.Name}, which has no int parameter named {string.Join(" or ", DescriptorNames)}");
+        return function with
+        {
+            Parameters = function.Parameters
+                .Select(p => p.Type == "int" && DescriptorNames.Contains(p.Name) ? p with { Type = SafeFileHandle } : p)
+                .ToList(),
+        };
+    }
+
+    /// <summary>The C# type of a descriptor held by the marshaller for the call.</summary>
+    internal const string SafeFileHandle = "global::Microsoft.Win32.SafeHandles.SafeFileHandle";
 
     /// <summary>Everything the config names must be there: named functions declared, setLastError ones bound, named macros constant.</summary>
     private static void CheckSelection(GeneratorConfig config, List<FunctionDesc> functions, List<ConstantDesc> constants)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using PmdkSharp.Generator.Model;
 using static PmdkSharp.Generator.CSharpNames;
@@ -76,7 +77,9 @@ internal static class CSharpEmitter
             parameters.Add($"{parameter.Type} {parameter.Name}");
         }
 
-        return $"    /// <summary><c>{Xml(function.Prototype)}</c></summary>\n" +
+        bool holdsHandle = function.Parameters.Any(p => p.Type == BindingGenerator.SafeFileHandle);
+        string note = holdsHandle ? " (the descriptor held by the marshaller for the call)" : "";
+        return $"    /// <summary><c>{Xml(function.Prototype)}</c>{note}</summary>\n" +
             $"    {attribute}\n" +
             $"    public static partial {function.ReturnType} {function.Name}({string.Join(", ", parameters)});\n";
     }

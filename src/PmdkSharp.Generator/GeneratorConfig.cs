@@ -45,6 +45,13 @@ public sealed class GeneratorConfig
     /// <summary>Functions that report failure through errno: their imports get <c>SetLastError = true</c>.</summary>
     public List<string> SetLastError { get; set; } = new();
 
+    /// <summary>
+    /// Functions that also get an overload taking their file descriptor (an <c>int</c> parameter named
+    /// <c>fd</c>, <c>__fd</c> or <c>__fildes</c>) as a <c>SafeFileHandle</c>: the marshaller then holds
+    /// the handle for the call, so a concurrent close cannot hand its number to another file meanwhile.
+    /// </summary>
+    public List<string> FileDescriptorOverloads { get; set; } = new();
+
     /// <summary>Extra clang arguments (defines, include directories, language options).</summary>
     public List<string> ClangArgs { get; set; } = new();
 

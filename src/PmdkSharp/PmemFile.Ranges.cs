@@ -228,6 +228,6 @@ public sealed unsafe partial class PmemFile
             $"mlock of {length} bytes at offset {offset} of '{Path}' was refused: {Errno.Describe(errno)}. "
             + $"RLIMIT_MEMLOCK (soft) is {limitText}{lockedText}. Raise the limit (ulimit -l, LimitMEMLOCK= in a systemd unit, "
             + "--ulimit memlock= for a container) or grant CAP_IPC_LOCK; the range is left unlocked.",
-            limit, length);
+            limit, length, errno);
     }
 }

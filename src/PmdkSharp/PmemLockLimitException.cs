@@ -5,7 +5,7 @@ namespace PmdkSharp;
 /// <summary>
 /// The kernel refused to lock a range in memory (<see cref="PmemFile.Lock"/>): the process's
 /// RLIMIT_MEMLOCK would be exceeded (ENOMEM), is zero without CAP_IPC_LOCK (EPERM), or the pages
-/// could not be locked (EAGAIN). Nothing was locked by the failed call; the mapping stays usable.
+/// could not be locked (EAGAIN); <see cref="System.Exception.HResult"/> holds the errno. Nothing was locked by the failed call; the mapping stays usable.
 /// </summary>
 public sealed class PmemLockLimitException : IOException
 {
@@ -14,6 +14,12 @@ public sealed class PmemLockLimitException : IOException
     {
         Limit = limit;
         RequestedBytes = requestedBytes;
+    }
+
+    /// <summary>Creates the exception for a refused mlock, keeping its errno as the HResult.</summary>
+    internal PmemLockLimitException(string message, long? limit, long requestedBytes, int errno) : this(message, limit, requestedBytes)
+    {
+        HResult = errno;
     }
 
     /// <summary>The soft RLIMIT_MEMLOCK in bytes when the call failed, or null when it is unlimited or could not be read.</summary>

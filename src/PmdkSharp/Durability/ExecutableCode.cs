@@ -28,21 +28,20 @@ internal sealed unsafe class ExecutableCode : IDisposable
     {
         nuint pageSize = (nuint)Environment.SystemPageSize;
         nuint length = ((nuint)code.Length + pageSize - 1) / pageSize * pageSize;
-        void* page = faults.MmapErrno != 0
-            ? (void*)MAP_FAILED
-            : mmap(null, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (page == (void*)MAP_FAILED)
+        int errno = faults.MmapErrno;
+        void* page = errno != 0 ? null : Posix.TryMmapAnonymous(null, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, out errno);
+        if (page == null)
         {
-            failure = $"mmap of a {length}-byte anonymous PROT_READ|PROT_WRITE page failed: {Errno.Describe(faults.MmapErrno != 0 ? faults.MmapErrno : Errno.Last)}";
+            failure = $"mmap of a {length}-byte anonymous PROT_READ|PROT_WRITE page failed: {Errno.Describe(errno)}";
             return null;
         }
         code.CopyTo(new Span<byte>(page, code.Length));
         int refused = faults.MprotectErrno;
-        if (refused == 0 && mprotect(page, length, PROT_READ | PROT_EXEC) != 0)
-            refused = Errno.Last;
+        if (refused == 0)
+            refused = Posix.Mprotect(page, length, PROT_READ | PROT_EXEC);
         if (refused != 0)
         {
-            munmap(page, length);
+            Posix.Munmap(page, length);
             failure = $"executable memory refused: mprotect(PROT_READ|PROT_EXEC) failed: {Errno.Describe(refused)}"
                 + (refused == EACCES || refused == EPERM ? " (a W^X policy such as SELinux execmem or PaX MPROTECT, or a seccomp filter)" : "");
             return null;
@@ -56,7 +55,7 @@ internal sealed unsafe class ExecutableCode : IDisposable
     {
         if (Address is null)
             return;
-        munmap(Address, Length);
+        Posix.Munmap(Address, Length);
         Address = null;
     }
 }

@@ -1,5 +1,5 @@
 using System;
-using System.IO;
+using Microsoft.Win32.SafeHandles;
 using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
 
@@ -43,31 +43,42 @@ internal static unsafe class AddressSpace
     /// mapping there, and only touching such a page faults, which the library never does. Returns
     /// null and the errno on failure, having changed nothing, so callers can retry with other flags.
     /// </summary>
-    /// <exception cref="IOException">The process has no free range of <paramref name="length"/> bytes.</exception>
-    public static byte* TryMapFile(nuint length, nuint alignment, int protection, int flags, int fd, out int errno)
+    /// <exception cref="PmemAddressSpaceException">The process has no free range of <paramref name="length"/> bytes.</exception>
+    public static byte* TryMapFile(nuint length, nuint alignment, int protection, int flags, SafeFileHandle file, out int errno)
     {
         for (int attempt = 0; attempt < AlignedAttempts; attempt++)
         {
             byte* hint = FindFreeAligned(length, alignment);
-            byte* mapped = (byte*)Posix.TryMmap(hint, length, protection, flags, fd, 0, out errno);
+            byte* mapped = (byte*)Posix.TryMmap(hint, length, protection, flags, file, 0, out errno);
             if (mapped == null || mapped == hint)
                 return mapped;
             // Another thread mapped into the range first, so the kernel chose another address: unmap
             // this mapping (ours, made just now) and look for a free range again.
             Posix.Munmap(mapped, length);
         }
-        return (byte*)Posix.TryMmap(null, length, protection, flags, fd, 0, out errno);
+        return (byte*)Posix.TryMmap(null, length, protection, flags, file, 0, out errno);
     }
 
+    /// <summary>
+    /// The exception for a failed mmap: ENOMEM and EAGAIN are the address space (or the map count, or
+    /// an overcommit limit), never the file system, so they get their own type; the rest as any errno.
+    /// </summary>
+    public static Exception MapRefused(int errno, string operation, string? path, string detail) =>
+        errno == ENOMEM || errno == EAGAIN
+            ? new PmemAddressSpaceException(
+                $"{operation}{(path is null ? "" : $" '{path}'")} failed: {Errno.Describe(errno)}. {detail}: the process has no free address range "
+                + "that large, or has reached vm.max_map_count mappings, RLIMIT_AS or the overcommit limit; nothing was mapped.", errno)
+            : Errno.ToException(errno, operation, path, detail);
+
     /// <summary>An aligned address with <paramref name="length"/> free bytes after it, free at the time of the call.</summary>
-    /// <exception cref="IOException">The process has no free range that large.</exception>
+    /// <exception cref="PmemAddressSpaceException">The process has no free range that large.</exception>
     private static byte* FindFreeAligned(nuint length, nuint alignment)
     {
         // The kernel's choice for length + alignment bytes holds an aligned start with length bytes after it.
         nuint padded = length + alignment;
-        void* probe = Posix.TryMmap(null, padded, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0, out int errno);
+        void* probe = Posix.TryMmapAnonymous(null, padded, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, out int errno);
         if (probe == null)
-            throw Errno.ToException(errno, "mmap (address reservation)", null, $"reserving {length} bytes");
+            throw MapRefused(errno, "mmap (address reservation)", null, $"reserving {length} bytes");
         // Unmapping a range this call just mapped cannot fail; the result is ignored on purpose.
         Posix.Munmap(probe, padded);
         return (byte*)(((nuint)probe + alignment - 1) & ~(alignment - 1));

@@ -51,11 +51,10 @@ internal static unsafe partial class DeviceDax
     public static DeviceDaxInfo? Probe(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        statx status;
-        // Follows symbolic links (flags 0): a link to /dev/dax0.0 is the device.
-        if (statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_MODE, &status) != 0)
+        // Follows symbolic links: a link to /dev/dax0.0 is the device.
+        int errno = Posix.Statx(path, STATX_TYPE | STATX_MODE, out statx status);
+        if (errno != 0)
         {
-            int errno = Errno.Last;
             if (errno == ENOENT && LooksLikeDeviceDax(path))
                 throw new FileNotFoundException(
                     $"Device DAX '{path}' does not exist (is the namespace in devdax mode, e.g. 'ndctl list -N'?); a file is not created in its place.", path);

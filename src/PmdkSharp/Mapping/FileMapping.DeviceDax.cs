@@ -44,13 +44,11 @@ internal sealed unsafe partial class FileMapping
         nuint length = (nuint)device.Size;
         // The device's alignment, or PMDK's larger one for big ranges (1 GiB page table entries).
         nuint alignment = Math.Max((nuint)device.Alignment, AddressSpace.AlignmentFor(length));
-        int fd = (int)file.SafeFileHandle.DangerousGetHandle();
         // MAP_SYNC is accepted on device DAX (it has no file metadata to keep in sync); MAP_SHARED
         // alone is just as durable there, so either result maps the same memory.
-        byte* baseAddress = TryMapShared(length, alignment, protection, fd, out bool mapSync, out int errno);
-        if (errno == ENOMEM)
-            throw new PmemOutOfSpaceException($"Cannot map device DAX '{path}' ({device.Size} bytes): {Errno.Describe(errno)}.");
-        Posix.CheckIo(errno, "mmap", path, $"device DAX {device.Name}, {device.Size} bytes, alignment {device.Alignment}");
+        byte* baseAddress = TryMapShared(length, alignment, protection, file.SafeFileHandle, out bool mapSync, out int errno);
+        if (errno != 0)
+            throw AddressSpace.MapRefused(errno, "mmap", path, $"device DAX {device.Name}, {device.Size} bytes, alignment {device.Alignment}");
         var handle = MappingHandle.ForMmap(baseAddress, length, file);
         // The address is a hint; the device-DAX driver aligns whatever it picks itself, so this only
         // guards against a kernel that would not.

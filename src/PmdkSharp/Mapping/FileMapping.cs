@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using Microsoft.Win32.SafeHandles;
 using PmdkSharp.Backends;
 using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
@@ -119,14 +120,14 @@ internal sealed unsafe partial class FileMapping
     /// flushes enough to persist; plain MAP_SHARED where the kernel refuses it. Returns null and the
     /// errno on failure, having changed nothing.
     /// </summary>
-    private static byte* TryMapShared(nuint length, nuint alignment, int protection, int fd, out bool mapSync, out int errno)
+    private static byte* TryMapShared(nuint length, nuint alignment, int protection, SafeFileHandle file, out bool mapSync, out int errno)
     {
         mapSync = true;
-        byte* address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED_VALIDATE | MAP_SYNC, fd, out errno);
+        byte* address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED_VALIDATE | MAP_SYNC, file, out errno);
         if (errno == EOPNOTSUPP || errno == EINVAL)
         {
             mapSync = false;
-            address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED, fd, out errno);
+            address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED, file, out errno);
         }
         return address;
     }
@@ -136,7 +137,6 @@ internal sealed unsafe partial class FileMapping
         int protection = options.ReadOnly ? PROT_READ : PROT_READ | PROT_WRITE;
         nuint reserved = Math.Max(AddressSpace.RoundUpToPage((ulong)maxLength), AddressSpace.PageSize);
         nuint alignment = AddressSpace.AlignmentFor(reserved);
-        int fd = (int)file.SafeFileHandle.DangerousGetHandle();
         bool simulated = options.CrashSimulator is not null;
         bool mapSync = false;
         byte* baseAddress;
@@ -144,17 +144,16 @@ internal sealed unsafe partial class FileMapping
         if (simulated)
         {
             // A crash simulation maps copy-on-write: stores stay private until a persist writes them to the file.
-            baseAddress = AddressSpace.TryMapFile(reserved, alignment, protection, MAP_PRIVATE, fd, out errno);
+            baseAddress = AddressSpace.TryMapFile(reserved, alignment, protection, MAP_PRIVATE, file.SafeFileHandle, out errno);
         }
         else
         {
-            baseAddress = TryMapShared(reserved, alignment, protection, fd, out mapSync, out errno);
+            baseAddress = TryMapShared(reserved, alignment, protection, file.SafeFileHandle, out mapSync, out errno);
         }
-        if (errno == ENOMEM)
-            throw new PmemOutOfSpaceException($"Cannot map '{path}' over {reserved} bytes of address space: {Errno.Describe(errno)}.");
         if (errno == ENODEV)
             throw MappableFile.NoDevice(path, "mmap");
-        Posix.CheckIo(errno, "mmap", path);
+        if (errno != 0)
+            throw AddressSpace.MapRefused(errno, "mmap", path, $"mapping {reserved} bytes");
         var handle = MappingHandle.ForMmap(baseAddress, reserved, file);
         if (options.HugePages)
             Posix.Madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it

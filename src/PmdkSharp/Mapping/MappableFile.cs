@@ -22,8 +22,7 @@ internal static unsafe class MappableFile
     /// </summary>
     public static void CheckBeforeOpen(string path)
     {
-        statx status;
-        if (statx(AT_FDCWD, path, 0, STATX_TYPE, &status) == 0 && (status.stx_mode & S_IFMT) == S_IFIFO)
+        if (Posix.Statx(path, STATX_TYPE, out statx status) == 0 && (status.stx_mode & S_IFMT) == S_IFIFO)
             throw NotMappable(path, "it is a pipe (FIFO), which has no length and no pages to map");
     }
 
@@ -42,10 +41,15 @@ internal static unsafe class MappableFile
     /// blocks to allocate for this kind of file (a character device such as /dev/null).
     /// </summary>
     public static IOException NoDevice(string path, string call) =>
-        NotMappable(path, $"{call} answered ENODEV: it is a device or special file, not a regular file whose pages can be mapped");
+        NotMappable(path, $"{call} answered ENODEV: it is a device or special file, not a regular file whose pages can be mapped", ENODEV);
 
-    public static IOException NotMappable(string path, string reason) =>
-        new($"Cannot map '{path}': it is not a regular file ({reason}).");
+    /// <param name="path">The file.</param>
+    /// <param name="reason">Why it cannot be mapped.</param>
+    /// <param name="errno">The errno of the call that told (kept as the HResult), or 0 when a check found it.</param>
+    public static IOException NotMappable(string path, string reason, int errno = 0) =>
+        errno == 0
+            ? new($"Cannot map '{path}': it is not a regular file ({reason}).")
+            : new($"Cannot map '{path}': it is not a regular file ({reason}).", errno);
 
     private static bool HasUnstoredContent(FileStream file)
     {

@@ -15,36 +15,35 @@ internal static unsafe class Preallocator
 
     public static void Extend(SafeFileHandle file, string path, long oldLength, long newLength, Preallocation mode)
     {
-        int fd = (int)file.DangerousGetHandle();
         int errno = mode switch
         {
-            Preallocation.Sparse => Posix.Ftruncate(fd, newLength),
-            Preallocation.Allocate => Posix.PosixFallocate(fd, oldLength, newLength - oldLength),
-            Preallocation.ZeroFill => WriteZeros(fd, oldLength, newLength),
+            Preallocation.Sparse => Posix.Ftruncate(file, newLength),
+            Preallocation.Allocate => Posix.PosixFallocate(file, oldLength, newLength - oldLength),
+            Preallocation.ZeroFill => WriteZeros(file, oldLength, newLength),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown preallocation mode."),
         };
         if (errno == 0)
             return;
 
         // Give back whatever was allocated before the failure; the old contents are untouched.
-        Posix.Ftruncate(fd, oldLength);
+        Posix.Ftruncate(file, oldLength);
         string detail = $"extending from {oldLength} to {newLength} bytes ({mode}); the file keeps its {oldLength} bytes";
         if (errno == ENODEV)
             throw MappableFile.NoDevice(path, mode == Preallocation.Allocate ? "posix_fallocate" : "extending it");
-        if (errno == ENOSPC || errno == EFBIG)
+        if (Errno.IsOutOfSpace(errno))
             throw new PmemOutOfSpaceException(
-                $"No space to grow '{path}': {Errno.Describe(errno)}, {detail}.");
+                $"No space to grow '{path}': {Errno.Describe(errno)}, {detail}.", errno);
         throw Errno.ToException(errno, "grow", path, detail);
     }
 
-    private static int WriteZeros(int fd, long from, long to)
+    private static int WriteZeros(SafeFileHandle file, long from, long to)
     {
         byte[] buffer = new byte[(int)Math.Min(ZeroChunk, to - from)];
         fixed (byte* chunk = buffer)
         {
             for (long offset = from; offset < to; offset += buffer.Length)
             {
-                int errno = Posix.PwriteAll(fd, chunk, (nuint)Math.Min(buffer.Length, to - offset), offset);
+                int errno = Posix.PwriteAll(file, chunk, (nuint)Math.Min(buffer.Length, to - offset), offset);
                 if (errno != 0)
                     return errno;
             }

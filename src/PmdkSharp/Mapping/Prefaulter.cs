@@ -37,13 +37,8 @@ internal static unsafe class Prefaulter
             Touch(address, length, write);
             return 0;
         }
-        int advice = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
-        int errno;
-        // A signal stops a long populate with EINTR (the runtime's own, suspending threads for a GC,
-        // among them); pages already populated make the repeat cheap.
-        do
-            errno = Posix.Madvise(address, length, advice);
-        while (errno == EINTR);
+        // A signal that stops a long populate (EINTR) is retried inside Posix.Madvise.
+        int errno = Posix.Madvise(address, length, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
         // Any refusal is returned, never answered by touching: where the kernel refuses to populate
         // (no block to allocate, a page past the end, a range it will not fault in), a touch would
         // turn the refusal into a crash.

@@ -35,8 +35,7 @@ internal static unsafe class RangeControl
     };
 
     /// <summary>madvise over whole pages; returns 0 or the errno.</summary>
-    public static int Advise(byte* start, nuint length, int advice) =>
-        madvise(start, length, advice) == 0 ? 0 : Errno.Last;
+    public static int Advise(byte* start, nuint length, int advice) => Posix.Madvise(start, length, advice);
 
     /// <summary>
     /// Gives the blocks of the page-aligned file range [offset, offset + length) back to the file
@@ -47,55 +46,38 @@ internal static unsafe class RangeControl
     /// </summary>
     public static bool PunchHole(SafeFileHandle file, long offset, long length, string path)
     {
-        bool added = false;
-        file.DangerousAddRef(ref added); // the mapping's Dispose closes this handle: keep the fd ours until we are done
-        try
-        {
-            int fd = (int)file.DangerousGetHandle();
-            int errno;
-            do
-                errno = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) == 0 ? 0 : Errno.Last;
-            while (errno == EINTR);
-            if (errno == EOPNOTSUPP || errno == ENODEV)
-                return false;
-            if (errno != 0)
-                throw Errno.ToException(errno, "fallocate(FALLOC_FL_PUNCH_HOLE)", path,
-                    $"discarding {length} bytes at offset {offset}; the range keeps its old content");
-            // The hole lives in the file's block map, which only fsync makes durable (fdatasync may skip it).
-            if (fsync(fd) != 0)
-                throw Errno.LastToException("fsync (after punching a hole)", path,
-                    $"the hole at offset {offset} ({length} bytes) is punched but may not survive a crash; discard the range again");
-            return true;
-        }
-        finally
-        {
-            if (added)
-                file.DangerousRelease();
-        }
+        // The marshaller holds the handle for each call, so a concurrent Dispose cannot close the fd under it.
+        int errno = Posix.Fallocate(file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+        if (errno == EOPNOTSUPP || errno == ENODEV)
+            return false;
+        if (errno != 0)
+            throw Errno.ToException(errno, "fallocate(FALLOC_FL_PUNCH_HOLE)", path,
+                $"discarding {length} bytes at offset {offset}; the range keeps its old content");
+        // The hole lives in the file's block map, which only fsync makes durable (fdatasync may skip it).
+        errno = Posix.Fsync(file);
+        if (errno != 0)
+            throw Errno.ToException(errno, "fsync (after punching a hole)", path,
+                $"the hole at offset {offset} ({length} bytes) is punched but may not survive a crash; discard the range again");
+        return true;
     }
 
     /// <summary>mlock; returns 0 or the errno, leaving the range unlocked on failure.</summary>
     public static int Lock(byte* address, nuint length)
     {
-        if (mlock(address, length) == 0)
-            return 0;
-        int errno = Errno.Last;
+        int errno = Posix.Mlock(address, length);
         // A refusal after the range was marked locked (populating it failed) leaves it locked: undo that.
-        munlock(address, length);
+        if (errno != 0)
+            Posix.Munlock(address, length);
         return errno;
     }
 
     /// <summary>munlock; returns 0 or the errno.</summary>
-    public static int Unlock(byte* address, nuint length) =>
-        munlock(address, length) == 0 ? 0 : Errno.Last;
+    public static int Unlock(byte* address, nuint length) => Posix.Munlock(address, length);
 
     /// <summary>The soft RLIMIT_MEMLOCK in bytes, or null when unlimited or unreadable.</summary>
     public static long? MemoryLockLimit()
     {
-        rlimit limit;
-        if (getrlimit((__rlimit_resource)RLIMIT_MEMLOCK, &limit) != 0 || (ulong)limit.rlim_cur == RLIM_INFINITY)
-            return null;
-        return (long)Math.Min((ulong)limit.rlim_cur, long.MaxValue);
+        return Posix.SoftLimit(RLIMIT_MEMLOCK) is { } limit ? (long)Math.Min(limit, long.MaxValue) : null;
     }
 
     /// <summary>Bytes this process holds locked now (VmLck of /proc/self/status), or null where /proc is hidden.</summary>

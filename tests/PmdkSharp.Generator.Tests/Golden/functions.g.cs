@@ -12,6 +12,10 @@ internal static unsafe partial class Functions
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     public static partial int close(int fd);
 
+    /// <summary><c>int close(int fd)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    public static partial int close(global::Microsoft.Win32.SafeHandles.SafeFileHandle fd);
+
     /// <summary><c>int unsetenv(const char *name)</c></summary>
     [LibraryImport(Libraries.Libc, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int unsetenv(string name);
