@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using PmdkSharp.Interop;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;
 
@@ -61,5 +62,37 @@ public sealed class PathSwapTests
             swapper.Join();
         }
         Assert.True(Interlocked.Read(ref swaps) > Opens / 10, $"only {swaps} renames happened during {Opens} opens: the race was not run");
+    }
+
+    /// <summary>
+    /// The same, deterministic: the POSIX seam renames another file over the path just before the
+    /// first mmap of Open (after the file was opened and checked). What is mapped must be the file
+    /// that was opened, never the one now at the path.
+    /// </summary>
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void A_file_renamed_over_the_path_just_before_mapping_is_not_what_gets_mapped(PmemBackendKind backend)
+    {
+        using var test = new TestFile(backend);
+        byte[] opened = Patterns.Bytes(FileLength, seed: 304);
+        test.WriteAllBytes(opened);
+        string replacement = test.Sibling(".replacement");
+        File.WriteAllBytes(replacement, Patterns.Bytes(FileLength, seed: 305));
+
+        foreach (long? maxLength in new long?[] { null, 2L * FileLength })
+        {
+            using PosixFaults.Fault swap = PosixFaults.Inject(Syscall.Mmap, errno: 0,
+                before: () => File.Move(replacement, test.Path, overwrite: true));
+            using PmemFile file = test.Open(new PmemFileOptions { Mode = FileMode.Open, MaxLength = maxLength });
+
+            Assert.True(swap.Calls >= 1, "Open made no mmap call through the seam");
+            Assert.False(File.Exists(replacement), "the seam renamed the replacement over the path during Open");
+            Assert.True(opened.AsSpan().SequenceEqual(file.GetReadOnlySpan(0, FileLength)),
+                $"{(maxLength is null ? "fixed-size" : "growable")}: the mapping shows the file renamed over the path, not the one opened");
+            file.Dispose();
+            // Put the opened contents back at the path and a replacement beside it for the next round.
+            test.WriteAllBytes(opened);
+            File.WriteAllBytes(replacement, Patterns.Bytes(FileLength, seed: 305));
+        }
     }
 }

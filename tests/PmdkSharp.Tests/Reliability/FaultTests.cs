@@ -40,9 +40,10 @@ public class FaultTests
     }
 
     /// <summary>
-    /// Only meaningful where the signals really interrupt the calls a grow makes: the child's raw
-    /// posix_fallocate loop (the control) must see EINTR, else the retry is not exercised and the
-    /// case is reported as not applicable, with the figures, instead of passing.
+    /// Real signals against real grows: none may fail. Whether the kernel interrupts fallocate at all
+    /// for a handled signal varies (the child's raw posix_fallocate loop, the control, reports how
+    /// often it saw EINTR); the retry itself is proven deterministically by InjectedFaultTests, so
+    /// this stays an extra that never skips for want of an interruption.
     /// </summary>
     [SkippableTheory]
     [ClassData(typeof(AllBackends))]
@@ -57,9 +58,6 @@ public class FaultTests
         ReliabilityRun.Report(output, $"signals {backend}", figures);
         Assert.True(result[5] == "0", $"grows failed under signals: {figures}\n{run.Stderr}");
         Assert.True(long.Parse(result[4]) > 0, $"the library never grew: {figures}");
-        Skip.If(result[3] == "0",
-            $"not applicable here: the raw posix_fallocate loop never returned EINTR ({figures}), so this kernel did not " +
-            "interrupt fallocate on /dev/shm for a handled signal and the library's EINTR retry was not exercised");
     }
 
     [SkippableTheory]
