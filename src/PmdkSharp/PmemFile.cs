@@ -237,12 +237,42 @@ public sealed unsafe partial class PmemFile : IDisposable
         if (newLength < current)
             throw new ArgumentOutOfRangeException(nameof(newLength), newLength,
                 $"Grow cannot shrink '{Path}' from {current} bytes; the length stays {current}.");
+        GrowTo(newLength, nameof(newLength));
+    }
+
+    /// <summary>
+    /// Grows the file to at least <paramref name="minimumLength"/> bytes, and does nothing when it is
+    /// that long already: the way for threads that share a file to grow it without a lock of their
+    /// own (<see cref="Grow"/> refuses a length another thread has already grown past). Otherwise as
+    /// <see cref="Grow"/>: the base address stays, earlier spans stay valid.
+    /// </summary>
+    /// <returns>The length mapped now: <paramref name="minimumLength"/>, or more where another thread grew further.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">Negative, or larger than <see cref="MaxLength"/>.</exception>
+    /// <exception cref="NotSupportedException">The file must grow, and the mapping is read-only.</exception>
+    /// <exception cref="PmemOutOfSpaceException">No room on the file system; the mapping keeps its old length and contents.</exception>
+    /// <exception cref="IOException">As for <see cref="Grow"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The mapping has been disposed.</exception>
+    public long EnsureLength(long minimumLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumLength);
+        using LeaseGate.Lease lease = Enter();
+        long current = mapping.Length;
+        if (minimumLength <= current)
+            return current;
+        ThrowIfReadOnly();
+        GrowTo(minimumLength, nameof(minimumLength));
+        return mapping.Length;
+    }
+
+    /// <summary>Checks the reservation and extends the file; growing to a length already reached does nothing. The caller holds a lease.</summary>
+    private void GrowTo(long newLength, string parameter)
+    {
         if (newLength > mapping.MaxLength && mapping.Device is { } device)
-            throw new ArgumentOutOfRangeException(nameof(newLength), newLength,
+            throw new ArgumentOutOfRangeException(parameter, newLength,
                 $"Cannot grow '{Path}' to {newLength} bytes: it is device DAX {device.Name}, mapped whole at its fixed size of {device.Size} bytes "
                 + "(resize the namespace with ndctl to change it).");
         if (newLength > mapping.MaxLength)
-            throw new ArgumentOutOfRangeException(nameof(newLength), newLength,
+            throw new ArgumentOutOfRangeException(parameter, newLength,
                 $"Cannot grow '{Path}' beyond its MaxLength of {mapping.MaxLength} bytes (the reserved range); open it with a larger MaxLength.");
         mapping.Grow(newLength, Path);
     }

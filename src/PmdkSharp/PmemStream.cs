@@ -260,7 +260,7 @@ public sealed class PmemStream : Stream
                 $"Writing {end - position} bytes at {position} reaches past the end of '{file.Path}' ({file.Length} bytes); create the stream with growOnWrite to extend it.");
         // Double, as a List does, so appends cost amortized O(1) grows; never past the reservation.
         long target = Math.Min(Math.Max(end, file.Length * 2), file.MaxLength);
-        file.Grow(Math.Max(target, end));
+        file.EnsureLength(Math.Max(target, end)); // another stream over the file may have grown it further meanwhile
     }
 
     private void ThrowIfClosed()
