@@ -50,7 +50,7 @@ internal static class InfoCommand
         string[] flushes = ["clwb", "clflushopt", "clflush", "movdir64b"];
         runtime.AddRow("CPU", Markup.Escape(Sys.CpuModel()));
         runtime.AddRow("CPU flush features", string.Join(", ", flushes.Select(f => flags.Contains(f) ? $"{f} yes" : $"{f} no")));
-        runtime.AddRow("managed cache-line flush", Markup.Escape(PmdkSharp.Durability.CacheLineFlushSupport.Current.Reason));
+        runtime.AddRow("managed cache-line flush", Markup.Escape(d.ManagedCacheLineFlush));
         runtime.AddRow("THP enabled", Sys.SysfsChoice("/sys/kernel/mm/transparent_hugepage/enabled"));
         runtime.AddRow("THP shmem_enabled", Sys.SysfsChoice("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
         runtime.AddRow("kernel", Markup.Escape(Sys.KernelRelease()));
@@ -86,7 +86,7 @@ internal static class InfoCommand
             {
                 using var pmem = PmemFile.Open(device, new PmemFileOptions { Mode = FileMode.Open, ReadOnly = true, Backend = backend });
                 results.Add(new ProbeResult(backend.ToString(), pmem.UsesMapSync ? "yes" : "no", pmem.IsPersistentMemory ? "yes" : "no",
-                    pmem.PersistMethod.ToString(), pmem.Granularity.ToString(), pmem.Mapping.Method));
+                    pmem.PersistMethod.ToString(), pmem.Granularity.ToString(), pmem.MappingDescription));
             }
             catch (Exception e) when (e is PmemBackendUnavailableException or IOException or UnauthorizedAccessException or NotSupportedException)
             {
@@ -137,7 +137,7 @@ internal static class InfoCommand
                         Backend = backend,
                     });
                     results.Add(new ProbeResult(name, pmem.UsesMapSync ? "yes" : "no", pmem.IsPersistentMemory ? "yes" : "no",
-                        pmem.PersistMethod.ToString(), pmem.Granularity.ToString(), pmem.Mapping.Method));
+                        pmem.PersistMethod.ToString(), pmem.Granularity.ToString(), pmem.MappingDescription));
                 }
                 catch (Exception e) when (e is PmemBackendUnavailableException or IOException or UnauthorizedAccessException)
                 {

@@ -9,7 +9,7 @@ namespace PmdkSharp.Cli;
 /// <summary>
 /// <c>pmemsharp info --json</c>: what <c>info</c> shows, as one JSON object for scripts. Property names are
 /// stable: <c>backend</c>, <c>reason</c>, <c>libpmem</c> {path, source, version, unavailableReason},
-/// <c>libpmem2</c> {path, source}, <c>hasHardwareDrain</c>, <c>hasAutoFlush</c>, <c>pmemForced</c>,
+/// <c>libpmem2</c> {path, source}, <c>hasHardwareDrain</c>, <c>hasAutoFlush</c>, <c>pmemForced</c>, <c>managedCacheLineFlush</c>,
 /// <c>architecture</c>, <c>kernel</c>, <c>deviceDax</c> [{path, size, alignment, persistenceDomain, probes
 /// [{mapping, mapSync, pmem, persist, granularity, note}]}] (probes map the device read-only), <c>directories</c> [{path, fileSystem, mountPoint, dax, probes
 /// [{mapping, mapSync, pmem, persist, granularity, note}]}]. Written with Utf8JsonWriter: no reflection.
@@ -36,6 +36,7 @@ internal static class InfoJson
         WriteNullable(json, "hasHardwareDrain", d.HasHardwareDrain);
         json.WriteBoolean("hasAutoFlush", d.HasAutoFlush);
         WriteNullable(json, "pmemForced", d.PmemForced);
+        json.WriteString("managedCacheLineFlush", d.ManagedCacheLineFlush);
         json.WriteString("architecture", RuntimeInformation.ProcessArchitecture.ToString());
         json.WriteString("kernel", Sys.KernelRelease());
         json.WriteStartArray("deviceDax");

@@ -36,6 +36,12 @@ public sealed class PmemDiagnostics
     /// <summary>Whether the platform flushes caches on power loss (pmem_has_auto_flush).</summary>
     public bool HasAutoFlush { get; init; }
 
+    /// <summary>
+    /// What the managed backend flushes cache lines with on persistent memory (the instruction it
+    /// emitted and checked), or why it cannot and falls back to msync.
+    /// </summary>
+    public string ManagedCacheLineFlush { get; init; } = "";
+
     /// <summary>PMEM_IS_PMEM_FORCE: true/false when set to 1/0, null when unset.</summary>
     public bool? PmemForced { get; init; }
 

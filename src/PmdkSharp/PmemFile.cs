@@ -189,6 +189,19 @@ public sealed unsafe partial class PmemFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// How the file was mapped, for diagnostics: one shared mapping over the whole reserved range
+    /// (and whether MAP_SYNC was tried), or a device-DAX device mapped whole at its alignment.
+    /// </summary>
+    public string MappingDescription
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return mapping.Method;
+        }
+    }
+
     /// <summary>True when <see cref="Open"/> created the file; false when it opened (or, with <see cref="FileMode.Create"/>, truncated) an existing one.</summary>
     public bool WasCreated => mapping.Created;
 

@@ -80,6 +80,7 @@ public static class PmemRuntime
             Libpmem2Source = libpmem2.Source,
             HasHardwareDrain = PmdkAvailability.HasHardwareDrain,
             HasAutoFlush = AutoFlushProbe.For(pmdk ? PmemBackendKind.Pmdk : PmemBackendKind.Managed),
+            ManagedCacheLineFlush = Durability.CacheLineFlushSupport.Current.Reason,
             PmemForced = PmemForce.Value,
             DeviceDaxDevices = Mapping.DeviceDax.List().Select(d => new DeviceDaxDevice
             {
