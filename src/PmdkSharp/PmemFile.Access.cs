@@ -49,18 +49,15 @@ public sealed unsafe partial class PmemFile
     /// <summary>Copies bytes into the mapping (not yet durable: follow with <see cref="Persist(long, long)"/>).</summary>
     public void Write(long offset, ReadOnlySpan<byte> source)
     {
-        using LeaseGate.Lease lease = Enter();
-        ThrowIfReadOnly();
-        CheckRange(offset, source.Length);
-        source.CopyTo(new Span<byte>(baseAddress + offset, source.Length));
+        using PmemAccessScope scope = BeginAccess();
+        scope.Write(offset, source);
     }
 
     /// <summary>Copies bytes out of the mapping.</summary>
     public void Read(long offset, Span<byte> destination)
     {
-        using LeaseGate.Lease lease = Enter();
-        CheckRange(offset, destination.Length);
-        new ReadOnlySpan<byte>(baseAddress + offset, destination.Length).CopyTo(destination);
+        using PmemAccessScope scope = BeginAccess();
+        scope.Read(offset, destination);
     }
 
     /// <summary>
@@ -81,18 +78,15 @@ public sealed unsafe partial class PmemFile
     /// <summary>Reads a <typeparamref name="T"/> at any offset (no alignment needed).</summary>
     public T Read<T>(long offset) where T : unmanaged
     {
-        using LeaseGate.Lease lease = Enter();
-        CheckRange(offset, sizeof(T));
-        return Unsafe.ReadUnaligned<T>(baseAddress + offset);
+        using PmemAccessScope scope = BeginAccess();
+        return scope.Read<T>(offset);
     }
 
     /// <summary>Writes a <typeparamref name="T"/> at any offset (not yet durable).</summary>
     public void Write<T>(long offset, in T value) where T : unmanaged
     {
-        using LeaseGate.Lease lease = Enter();
-        ThrowIfReadOnly();
-        CheckRange(offset, sizeof(T));
-        Unsafe.WriteUnaligned(baseAddress + offset, value);
+        using PmemAccessScope scope = BeginAccess();
+        scope.Write(offset, value);
     }
 
     /// <summary>

@@ -1,8 +1,8 @@
 using System;
-using PmdkSharp.Lifetime;
 
 namespace PmdkSharp;
 
+// Each member runs the access scope's body under a lease of its own, so a fix lands once.
 public sealed unsafe partial class PmemFile
 {
     /// <summary>
@@ -15,13 +15,8 @@ public sealed unsafe partial class PmemFile
     /// <exception cref="System.IO.IOException">msync failed (for example an I/O error on the device), now or on an earlier persist of this mapping.</exception>
     public void Persist(long offset, long length)
     {
-        using (LeaseGate.Lease lease = Enter())
-        {
-            ThrowIfReadOnly();
-            CheckRange(offset, length);
-            strategy.Persist(baseAddress + offset, (nuint)length);
-        }
-        PmemMetrics.Persisted("persist", length);
+        using PmemAccessScope scope = BeginAccess();
+        scope.Persist(offset, length);
     }
 
     /// <summary>Makes the whole mapping durable.</summary>
@@ -34,46 +29,29 @@ public sealed unsafe partial class PmemFile
     /// </summary>
     public void Flush(long offset, long length)
     {
-        using (LeaseGate.Lease lease = Enter())
-        {
-            ThrowIfReadOnly();
-            CheckRange(offset, length);
-            strategy.Flush(baseAddress + offset, (nuint)length);
-        }
-        PmemMetrics.Persisted("flush", length);
+        using PmemAccessScope scope = BeginAccess();
+        scope.Flush(offset, length);
     }
 
     /// <summary>Waits until every earlier <see cref="Flush"/> is durable.</summary>
     public void Drain()
     {
-        using LeaseGate.Lease lease = Enter();
-        ThrowIfReadOnly();
-        strategy.Drain();
+        using PmemAccessScope scope = BeginAccess();
+        scope.Drain();
     }
 
     /// <summary>Copies <paramref name="source"/> to <paramref name="offset"/> and makes it durable (pmem_memcpy_persist on persistent memory).</summary>
     public void CopyPersist(long offset, ReadOnlySpan<byte> source)
     {
-        using (LeaseGate.Lease lease = Enter())
-        {
-            ThrowIfReadOnly();
-            CheckRange(offset, source.Length);
-            fixed (byte* from = source)
-                strategy.CopyPersist(baseAddress + offset, from, (nuint)source.Length);
-        }
-        PmemMetrics.Persisted("copy", source.Length);
+        using PmemAccessScope scope = BeginAccess();
+        scope.CopyPersist(offset, source);
     }
 
     /// <summary>Sets [offset, offset + length) to <paramref name="value"/> and makes it durable (pmem_memset_persist on persistent memory).</summary>
     public void FillPersist(long offset, long length, byte value)
     {
-        using (LeaseGate.Lease lease = Enter())
-        {
-            ThrowIfReadOnly();
-            CheckRange(offset, length);
-            strategy.FillPersist(baseAddress + offset, value, (nuint)length);
-        }
-        PmemMetrics.Persisted("fill", length);
+        using PmemAccessScope scope = BeginAccess();
+        scope.FillPersist(offset, length, value);
     }
 
     /// <summary>
