@@ -8,8 +8,8 @@ internal static class OptionsValidator
 {
     /// <param name="path">The path to open.</param>
     /// <param name="options">The options asked for.</param>
-    /// <param name="device">The device-DAX device at the path, or null for a file: a device has rules of its own.</param>
-    public static void Validate(string path, PmemFileOptions options, Mapping.DeviceDaxInfo? device = null)
+    /// <param name="probe">What is at the path now: a device has rules of its own, and whether a file exists decides whether it is created.</param>
+    public static void Validate(string path, PmemFileOptions options, Mapping.PathProbe probe)
     {
         if (options.Mode is not (FileMode.Open or FileMode.OpenOrCreate or FileMode.CreateNew or FileMode.Create))
             throw new ArgumentOutOfRangeException(nameof(options), options.Mode,
@@ -32,13 +32,13 @@ internal static class OptionsValidator
             throw new ArgumentOutOfRangeException(nameof(options), options.Prefault, "Unknown prefault mode.");
         if (!Enum.IsDefined(options.Backend))
             throw new ArgumentOutOfRangeException(nameof(options), options.Backend, "Unknown backend.");
-        if (device is not null)
+        if (probe.Device is { } device)
         {
             Mapping.DeviceDaxOptions.Validate(device, options);
             return;
         }
         bool creates = options.Mode is FileMode.CreateNew or FileMode.Create
-            || (options.Mode == FileMode.OpenOrCreate && !File.Exists(path));
+            || (options.Mode == FileMode.OpenOrCreate && !probe.IsFile);
         if (creates && options.Length == 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.Length,
                 $"Length must be positive to create '{path}'.");

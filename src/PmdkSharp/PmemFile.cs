@@ -76,17 +76,19 @@ public sealed unsafe partial class PmemFile : IDisposable
         PlatformSupport.EnsureSupported();
         // Device DAX is told apart from a file before anything else: its options mean other things,
         // and a missing device must not be created as a file by OpenOrCreate.
-        DeviceDaxInfo? device = DeviceDax.Probe(path);
-        OptionsValidator.Validate(path, options, device);
-        PmemBackendKind backend = BackendSelector.For(options.Backend);
-        FileMapping mapping = device is not null
-            ? FileMapping.OpenDevice(device, path, options, backend)
-            : FileMapping.Open(path, options);
-        DurabilityStrategy strategy = DurabilityStrategies.For(backend, mapping, path, options.CrashSimulator);
+        // One statx answers every question about the path before it is opened.
+        PathProbe probe = PathProbe.Of(path);
+        OptionsValidator.Validate(path, options, probe);
+        // The one choice of how to map and persist; nothing after this asks which backend, or whether a simulator is in use.
+        Backends.Backend backend = Backends.Backend.For(options);
+        FileMapping mapping = probe.Device is { } device
+            ? FileMapping.OpenDevice(device, probe, options, backend)
+            : FileMapping.Open(probe, options, backend);
+        DurabilityStrategy strategy = backend.CreateStrategy(mapping, path);
         if (options.StrategyDecorator is { } decorate)
             strategy = decorate(strategy);
-        var file = new PmemFile(path, options, mapping, backend, strategy);
-        options.CrashSimulator?.Track(file);
+        var file = new PmemFile(path, options, mapping, backend.Kind, strategy);
+        backend.Opened(file);
         return file;
     }
 
@@ -222,13 +224,6 @@ public sealed unsafe partial class PmemFile : IDisposable
     internal FileMapping Mapping => mapping;
 
     internal DurabilityStrategy Strategy => strategy;
-
-    /// <summary>A crash simulator's adversarial write-back of unpersisted words; returns how many were written.</summary>
-    internal long SimulatedWriteBack(Random random, double probability)
-    {
-        using LeaseGate.Lease lease = Enter();
-        return ((SimulatedPersistStrategy)strategy).WriteBackSome(mapping.Length, random, probability);
-    }
 
     /// <summary>True once <see cref="Dispose"/> was called.</summary>
     internal bool IsDisposed => gate.IsClosing;

@@ -79,7 +79,7 @@ public static class PmemRuntime
             Libpmem2Path = libpmem2.Path,
             Libpmem2Source = libpmem2.Source,
             HasHardwareDrain = PmdkAvailability.HasHardwareDrain,
-            HasAutoFlush = AutoFlushProbe.For(pmdk ? PmemBackendKind.Pmdk : PmemBackendKind.Managed),
+            HasAutoFlush = Backend.Of(pmdk ? PmemBackendKind.Pmdk : PmemBackendKind.Managed).HasAutoFlush,
             ManagedCacheLineFlush = Durability.CacheLineFlushSupport.Current.Reason,
             PmemForced = PmemForce.Value,
             DeviceDaxDevices = Mapping.DeviceDax.List().Select(d => new DeviceDaxDevice

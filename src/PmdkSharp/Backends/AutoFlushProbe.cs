@@ -12,10 +12,6 @@ internal static class AutoFlushProbe
 
     public static readonly bool PlatformHasAutoFlush = Probe();
 
-    /// <summary>What <paramref name="backend"/> reports: libpmem's own verdict, or the kernel's where libpmem is not used.</summary>
-    public static bool For(PmemBackendKind backend) =>
-        backend == PmemBackendKind.Pmdk ? Interop.Libpmem.pmem_has_auto_flush() == 1 : PlatformHasAutoFlush;
-
     private static bool Probe()
     {
         try

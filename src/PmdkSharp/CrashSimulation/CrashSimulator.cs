@@ -30,7 +30,7 @@ namespace PmdkSharp;
 public sealed class CrashSimulator
 {
     private readonly object gate = new();
-    private readonly List<PmemFile> files = new();
+    private readonly List<(PmemFile File, Durability.SimulatedPersistStrategy Strategy)> files = new();
     private readonly Random? random;
     private long persistCalls;
 
@@ -88,12 +88,15 @@ public sealed class CrashSimulator
     {
         lock (gate)
         {
-            foreach (PmemFile file in files)
+            foreach ((PmemFile file, Durability.SimulatedPersistStrategy strategy) in files)
             {
                 if (file.IsDisposed)
                     continue;
                 if (random is not null)
-                    WordsWrittenBack += file.SimulatedWriteBack(random, EvictionProbability);
+                {
+                    using Lifetime.LeaseGate.Lease lease = file.Enter();
+                    WordsWrittenBack += strategy.WriteBackSome(file.Mapping.Length, random, EvictionProbability);
+                }
                 file.Dispose();
             }
             files.Clear();
@@ -103,10 +106,11 @@ public sealed class CrashSimulator
         }
     }
 
-    internal void Track(PmemFile file)
+    /// <summary>Takes a file opened with this simulator, and the strategy its backend made for it, into the next crash.</summary>
+    internal void Track(PmemFile file, Durability.SimulatedPersistStrategy strategy)
     {
         lock (gate)
-            files.Add(file);
+            files.Add((file, strategy));
     }
 
     /// <summary>Counts a persisting call; crashes and throws when it is the chosen crash point.</summary>

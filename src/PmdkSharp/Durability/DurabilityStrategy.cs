@@ -37,34 +37,3 @@ internal abstract unsafe class DurabilityStrategy
         Flush(destination, length);
     }
 }
-
-/// <summary>Chooses the strategy for a newly opened mapping.</summary>
-internal static unsafe class DurabilityStrategies
-{
-    /// <summary>
-    /// The crash simulator's write-through when one is given; msync where the mapping is not
-    /// persistent memory; on persistent memory, cache-line flushes through libpmem (PMDK backend)
-    /// or through the managed flusher (managed backend), and msync where neither can flush.
-    /// </summary>
-    public static DurabilityStrategy For(PmemBackendKind backend, Mapping.FileMapping mapping, string path, CrashSimulator? simulator) =>
-        mapping.Device is { } device ? ForDeviceDax(backend, device)
-        : simulator is not null ? new SimulatedPersistStrategy(simulator, mapping.Handle.File.SafeFileHandle, mapping.Base, path)
-        : !mapping.IsPmem ? new MsyncStrategy(path, mapping.Base)
-        : backend == PmemBackendKind.Pmdk ? LibpmemFlushStrategy.Instance
-        : CacheLineFlushSupport.Current.Flusher is { } flusher
-            ? new ManagedFlushStrategy(flusher, Backends.AutoFlushProbe.PlatformHasAutoFlush)
-            // No usable flush instruction (another architecture, executable memory refused): msync is
-            // correct on file-system DAX too, page by page. CacheLineFlushSupport.Current.Reason says why.
-            : new MsyncStrategy(path, mapping.Base);
-
-    /// <summary>
-    /// Device DAX: cache-line flushes only, never msync (msync(MS_SYNC) and fsync answer EINVAL there).
-    /// The managed flusher's presence was required before the device was mapped. Granularity follows
-    /// the device's own region: Byte where its persistence domain holds the CPU caches (eADR).
-    /// </summary>
-    private static DurabilityStrategy ForDeviceDax(PmemBackendKind backend, Mapping.DeviceDaxInfo device) =>
-        backend == PmemBackendKind.Pmdk ? LibpmemFlushStrategy.Instance
-        : new ManagedFlushStrategy(
-            CacheLineFlushSupport.Current.Flusher ?? throw new System.InvalidOperationException($"No cache-line flusher for device DAX '{device.Path}'."),
-            device.HasAutoFlush);
-}

@@ -48,31 +48,12 @@ internal static unsafe partial class DeviceDax
     /// tty...), or a regular file named like one (<c>dax0.0</c>: made by something that wrote to the path while the
     /// device was missing), or sysfs lacks the device's size or alignment.</exception>
     /// <exception cref="FileNotFoundException">Nothing exists at a path named like a device-DAX device.</exception>
-    public static DeviceDaxInfo? Probe(string path)
+    public static DeviceDaxInfo? Probe(string path) => PathProbe.Of(path).Device;
+
+    /// <summary>The device-DAX facts of the character device <paramref name="path"/> names, statx having said what it is.</summary>
+    /// <exception cref="IOException">It is not device DAX, or sysfs lacks its size or alignment.</exception>
+    internal static DeviceDaxInfo FromCharacterDevice(string path, in statx status)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        // Follows symbolic links: a link to /dev/dax0.0 is the device.
-        int errno = Posix.Statx(path, STATX_TYPE | STATX_MODE, out statx status);
-        if (errno != 0)
-        {
-            if (errno == ENOENT && LooksLikeDeviceDax(path))
-                throw new FileNotFoundException(
-                    $"Device DAX '{path}' does not exist (is the namespace in devdax mode, e.g. 'ndctl list -N'?); a file is not created in its place.", path);
-            if (errno == ENOENT || errno == ENOTDIR)
-                return null; // not there yet: the file opener creates it or reports it
-            throw Errno.ToException(errno, "statx", path);
-        }
-
-        int type = status.stx_mode & S_IFMT;
-        if (type != S_IFCHR)
-        {
-            if (type == S_IFREG && LooksLikeDeviceDax(path))
-                throw new IOException(
-                    $"'{path}' is a regular file, not a device-DAX character device; it was probably created by a write to the path " +
-                    "while the device was missing. Remove it and check the namespace (ndctl list -N).");
-            return null;
-        }
-
         uint major = status.stx_rdev_major, minor = status.stx_rdev_minor;
         string device = $"{CharDevices}/{major}:{minor}";
         string subsystem = SubsystemOf(device);

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using PmdkSharp.Durability;
 
 namespace PmdkSharp.Mapping;
 
@@ -35,25 +34,5 @@ internal static class DeviceDaxOptions
             throw new ArgumentException(
                 $"MaxLength {max} does not match device DAX '{path}' ({device.Name}): a device cannot grow past its size of {device.Size} bytes; "
                 + "pass null or the device's size.", nameof(options));
-        if (options.CrashSimulator is not null)
-            throw new NotSupportedException(
-                $"A crash simulation cannot map device DAX '{path}': it maps copy-on-write (MAP_PRIVATE), which device DAX refuses (EINVAL). "
-                + "Simulate crashes on a file (tmpfs, or a DAX file system) instead.");
-    }
-
-    /// <summary>
-    /// The managed backend needs its cache-line flusher here: msync, its fallback on file-system
-    /// DAX, fails with EINVAL on device DAX, so without the flusher nothing could be made durable.
-    /// </summary>
-    /// <remarks>Refused read-only too: every mapping gets its durability strategy at open, and there is none to give.</remarks>
-    public static void RequireFlush(DeviceDaxInfo device, PmemBackendKind backend)
-    {
-        if (backend == PmemBackendKind.Pmdk)
-            return; // libpmem flushes (or, under eADR, knows it need not)
-        CacheLineFlushSupport support = CacheLineFlushSupport.Current;
-        if (!support.IsAvailable)
-            throw new PlatformNotSupportedException(
-                $"Cannot map device DAX '{device.Path}' with the managed backend: persistence there needs cache-line flushes "
-                + $"(msync answers EINVAL on device DAX), and {support.Reason}. Use the PMDK backend (libpmem).");
     }
 }

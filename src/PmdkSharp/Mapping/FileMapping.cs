@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Threading;
-using Microsoft.Win32.SafeHandles;
 using PmdkSharp.Backends;
 using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
@@ -63,9 +62,10 @@ internal sealed unsafe partial class FileMapping
     /// again (pmem_map_file would reopen it, and a rename between the two opens would leave the
     /// mapping and the descriptor that grows and punches holes naming different files).
     /// </summary>
-    public static FileMapping Open(string path, PmemFileOptions options)
+    public static FileMapping Open(PathProbe probe, PmemFileOptions options, Backend backend)
     {
-        FileStream file = FileOpener.Open(path, options.Mode, options.ReadOnly, options.Permissions, out bool created);
+        string path = probe.Path;
+        FileStream file = FileOpener.Open(probe, options.Mode, options.ReadOnly, options.Permissions, out bool created);
         try
         {
             MappableFile.Check(file, path);
@@ -83,7 +83,7 @@ internal sealed unsafe partial class FileMapping
                     $"MaxLength ({maxLength}) is less than the length of '{path}' ({fileLength}).");
 
             bool writable = !options.ReadOnly;
-            FileMapping mapping = MapWholeRange(file, path, options, fileLength, maxLength);
+            FileMapping mapping = MapWholeRange(file, path, options, fileLength, maxLength, backend);
             mapping.Created = created;
             long prefaultStart = PmemMetrics.PrefaultStart(options.Prefault);
             mapping.Prepare(0, fileLength, writable);
@@ -114,50 +114,21 @@ internal sealed unsafe partial class FileMapping
         }
     }
 
-    /// <summary>
-    /// Maps the file shared over <paramref name="length"/> bytes at an address aligned to <paramref name="alignment"/>
-    /// where one can be had: MAP_SYNC first, which only succeeds on DAX, where it makes CPU cache
-    /// flushes enough to persist; plain MAP_SHARED where the kernel refuses it. Returns null and the
-    /// errno on failure, having changed nothing.
-    /// </summary>
-    private static byte* TryMapShared(nuint length, nuint alignment, int protection, SafeFileHandle file, out bool mapSync, out int errno)
-    {
-        mapSync = true;
-        byte* address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED_VALIDATE | MAP_SYNC, file, out errno);
-        if (errno == EOPNOTSUPP || errno == EINVAL)
-        {
-            mapSync = false;
-            address = AddressSpace.TryMapFile(length, alignment, protection, MAP_SHARED, file, out errno);
-        }
-        return address;
-    }
-
-    private static FileMapping MapWholeRange(FileStream file, string path, PmemFileOptions options, long fileLength, long maxLength)
+    /// <summary>Maps the whole reserved range once, the way the backend maps (shared, or copy-on-write for a crash simulation).</summary>
+    private static FileMapping MapWholeRange(FileStream file, string path, PmemFileOptions options, long fileLength, long maxLength, Backend backend)
     {
         int protection = options.ReadOnly ? PROT_READ : PROT_READ | PROT_WRITE;
         nuint reserved = Math.Max(AddressSpace.RoundUpToPage((ulong)maxLength), AddressSpace.PageSize);
         nuint alignment = AddressSpace.AlignmentFor(reserved);
-        bool simulated = options.CrashSimulator is not null;
-        bool mapSync = false;
-        byte* baseAddress;
-        int errno;
-        if (simulated)
-        {
-            // A crash simulation maps copy-on-write: stores stay private until a persist writes them to the file.
-            baseAddress = AddressSpace.TryMapFile(reserved, alignment, protection, MAP_PRIVATE, file.SafeFileHandle, out errno);
-        }
-        else
-        {
-            baseAddress = TryMapShared(reserved, alignment, protection, file.SafeFileHandle, out mapSync, out errno);
-        }
-        if (errno == ENODEV)
+        MappedRange mapped = backend.MapFile(reserved, alignment, protection, file.SafeFileHandle);
+        if (mapped.Errno == ENODEV)
             throw MappableFile.NoDevice(path, "mmap");
-        if (errno != 0)
-            throw AddressSpace.MapRefused(errno, "mmap", path, $"mapping {reserved} bytes");
-        var handle = MappingHandle.ForMmap(baseAddress, reserved, file);
+        if (mapped.Errno != 0)
+            throw AddressSpace.MapRefused(mapped.Errno, "mmap", path, $"mapping {reserved} bytes");
+        var handle = MappingHandle.ForMmap(mapped.Address, reserved, file);
         if (options.HugePages)
-            Posix.Madvise(baseAddress, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
-        return new FileMapping(options, handle, fileLength, maxLength, mapSync, simulated || PmemForce.Apply(mapSync));
+            Posix.Madvise(mapped.Address, reserved, MADV_HUGEPAGE); // advice only: a kernel without THP for this file type ignores it
+        return new FileMapping(options, handle, fileLength, maxLength, mapped.MapSync, mapped.IsPmem);
     }
 
     /// <summary>Prefaults the file-backed range [from, to).</summary>

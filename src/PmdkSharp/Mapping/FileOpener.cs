@@ -13,11 +13,20 @@ internal static class FileOpener
     /// <summary>How often a file that appears and disappears between two opens is tried again before giving up.</summary>
     private const int RacedAttempts = 8;
 
-    public static FileStream Open(string path, FileMode mode, bool readOnly, UnixFileMode permissions, out bool created)
+    /// <param name="probe">What the path named a moment ago: no lookup is repeated here.</param>
+    /// <param name="mode">How to open or create it.</param>
+    /// <param name="readOnly">Open for reading only.</param>
+    /// <param name="permissions">The mode bits of a file this call creates.</param>
+    /// <param name="created">Whether this call created the file.</param>
+    public static FileStream Open(PathProbe probe, FileMode mode, bool readOnly, UnixFileMode permissions, out bool created)
     {
-        if (Directory.Exists(path))
+        string path = probe.Path;
+        if (probe.IsDirectory)
             throw new UnauthorizedAccessException($"'{path}' is a directory, not a file that can be mapped.");
-        MappableFile.CheckBeforeOpen(path);
+        // Refused before opening: open(2) of a FIFO for reading alone waits for a writer, so a check after it would never run.
+        if (probe.IsFifo)
+            throw MappableFile.NotMappable(path, "it is a pipe (FIFO), which has no length and no pages to map");
+        bool exists = probe.IsFile;
         // OpenOrCreate and Create are split into CreateNew first, then Open/Create, so whether the
         // file is new is known, not guessed from a File.Exists that another process can race.
         for (int attempt = 1; ; attempt++)
@@ -27,8 +36,9 @@ internal static class FileOpener
                 created = mode == FileMode.CreateNew;
                 return OpenStream(path, mode, readOnly, permissions);
             }
-            // Checking first spares the common case (the file exists) a thrown and caught exception.
-            if (!File.Exists(path))
+            // Checking first spares the common case (the file exists) a thrown and caught exception;
+            // the probe answers the first time, a race (the file came and went) asks again.
+            if (!(attempt == 1 ? exists : File.Exists(path)))
             {
                 try
                 {

@@ -10,22 +10,12 @@ namespace PmdkSharp.Mapping;
 /// are stored (on a file system with a page cache, or DAX). Pipes, sockets, terminals, character
 /// devices such as /dev/null and the kernel's generated files (/proc, /sys) are refused here with
 /// the file and the reason, instead of mapping nothing or failing later with an unrelated message.
-/// Device DAX (a character device that maps persistent memory) never gets here: PmemFile.Open tells it apart first
-/// (DeviceDax.Probe) and maps it through FileMapping.OpenDevice.
+/// A FIFO is refused before it is opened (FileOpener, from the open's <see cref="PathProbe"/>). Device DAX (a
+/// character device that maps persistent memory) never gets here: the probe tells it apart first and
+/// FileMapping.OpenDevice maps it.
 /// </summary>
 internal static unsafe class MappableFile
 {
-    /// <summary>
-    /// Refuses a FIFO before it is opened: open(2) of a FIFO for reading alone waits for a writer,
-    /// so a check after opening would never run. Anything else (a path that does not exist yet
-    /// included) is left to the open and to <see cref="Check"/>.
-    /// </summary>
-    public static void CheckBeforeOpen(string path)
-    {
-        if (Posix.Statx(path, STATX_TYPE, out statx status) == 0 && (status.stx_mode & S_IFMT) == S_IFIFO)
-            throw NotMappable(path, "it is a pipe (FIFO), which has no length and no pages to map");
-    }
-
     /// <summary>Checks a file just opened, before anything is reserved, extended or mapped.</summary>
     public static void Check(FileStream file, string path)
     {

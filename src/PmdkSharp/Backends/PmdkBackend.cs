@@ -1,0 +1,25 @@
+using PmdkSharp.Durability;
+using PmdkSharp.Mapping;
+using static PmdkSharp.Interop.Libpmem;
+
+namespace PmdkSharp.Backends;
+
+/// <summary>
+/// PMDK's libpmem: its cache-line flushes, drains and non-temporal copies on persistent memory (on
+/// an eADR platform it skips the flushes itself). The library maps the file itself, as for the
+/// managed backend: pmem_map_file would open the path a second time.
+/// </summary>
+internal sealed class PmdkBackend : Backend
+{
+    public static readonly PmdkBackend Instance = new();
+
+    private PmdkBackend() { }
+
+    public override PmemBackendKind Kind => PmemBackendKind.Pmdk;
+
+    public override bool HasAutoFlush => pmem_has_auto_flush() == 1;
+
+    protected override DurabilityStrategy ForPersistentMemory(FileMapping mapping, string path) => LibpmemFlushStrategy.Instance;
+
+    protected override DurabilityStrategy ForDevice(DeviceDaxInfo device) => LibpmemFlushStrategy.Instance;
+}
