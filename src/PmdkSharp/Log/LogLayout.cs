@@ -62,18 +62,25 @@ internal static class LogLayout
     /// the ring) or another generation (before a truncation or a crash) never passes as the record
     /// that belongs here.
     /// </summary>
-    public static ulong Checksum(long position, ulong generation, ReadOnlySpan<byte> payload) =>
-        XxHash3.HashToUInt64(payload, position ^ (long)(generation * 0x9E3779B97F4A7C15UL));
+    public static ulong Checksum(long position, ulong generation, uint lengthField, ReadOnlySpan<byte> payload) =>
+        XxHash3.HashToUInt64(payload, position ^ (long)(generation * 0x9E3779B97F4A7C15UL) ^ ((long)lengthField << 32));
+
+    /// <summary>
+    /// Bit 31 of a format-2 length field: more records of the same batch follow. Recovery takes a
+    /// batch only up to a record without it, so a batch is all or nothing.
+    /// </summary>
+    public const uint BatchContinues = 1u << 31;
 
     /// <summary>Format 1's checksum: XxHash3-64 of the payload seeded with the record's offset.</summary>
     public static ulong ChecksumFormatOne(long position, ReadOnlySpan<byte> payload) => XxHash3.HashToUInt64(payload, position);
 
-    /// <summary>Writes a format-2 record header: payload length, the generation's low 32 bits, checksum.</summary>
-    public static void WriteRecordHeader(Span<byte> header, long position, ulong generation, ReadOnlySpan<byte> payload)
+    /// <summary>Writes a format-2 record header: payload length (with <see cref="BatchContinues"/>), the generation's low 32 bits, checksum.</summary>
+    public static void WriteRecordHeader(Span<byte> header, long position, ulong generation, ReadOnlySpan<byte> payload, bool batchContinues)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)payload.Length);
+        uint lengthField = (uint)payload.Length | (batchContinues ? BatchContinues : 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(header, lengthField);
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)generation);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], Checksum(position, generation, payload));
+        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], Checksum(position, generation, lengthField, payload));
     }
 
     public static string CreatedBy { get; } = DescribeCreator();

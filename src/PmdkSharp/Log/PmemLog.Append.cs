@@ -100,7 +100,7 @@ public sealed partial class PmemLog
             {
                 if (!positions.IsEmpty)
                     positions[i] = new LogPosition(at);
-                writer.Write(at, records[i].Span);
+                writer.Write(at, records[i].Span, batchContinues: i < records.Length - 1);
                 at += LogLayout.RecordSize(records[i].Length);
             }
             Finish(ref writer);

@@ -234,17 +234,20 @@ public sealed partial class PmemLog
     /// </summary>
     private static long ScanForward(RecordCheck check, LogCheckpoint state)
     {
-        long at = state.Hint;
+        // A record is never further from the start than the ring holds.
+        long limit = state.Start + check.Ring.Capacity;
+        long end = state.Hint; // after the last whole batch
+        long at = end;
         while (true)
         {
-            // A record is never further from the start than the ring holds.
-            long limit = state.Start + check.Ring.Capacity;
-            RecordKind kind = check.Examine(at, limit, currentGenerationOnly: true, out _, out long next, out _);
+            RecordKind kind = check.Examine(at, limit, currentGenerationOnly: true, out _, out long next, out bool batchContinues, out _);
             if (kind == RecordKind.Invalid)
-                return at;
-            if (kind == RecordKind.Skip && !IsRecordAt(check, next, limit))
-                return at; // a lap end skipped by nothing: the end is before it
+                return end;
+            if (kind == RecordKind.Skip && (at != end || !IsRecordAt(check, next, limit)))
+                return end; // a lap end skipped by nothing (or inside a batch, which never crosses one)
             at = next;
+            if (!batchContinues)
+                end = at;
         }
     }
 

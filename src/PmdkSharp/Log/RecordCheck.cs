@@ -46,9 +46,14 @@ internal sealed class RecordCheck
     /// next lap, or why neither. With <paramref name="currentGenerationOnly"/> (recovery past the
     /// hint) a record or marker of an older generation is invalid.
     /// </summary>
-    public RecordKind Examine(long at, long end, bool currentGenerationOnly, out int length, out long next, out string? error)
+    public RecordKind Examine(long at, long end, bool currentGenerationOnly, out int length, out long next, out string? error) =>
+        Examine(at, end, currentGenerationOnly, out length, out next, out _, out error);
+
+    /// <summary>As above; <paramref name="batchContinues"/> tells that more records of the record's batch follow.</summary>
+    public RecordKind Examine(long at, long end, bool currentGenerationOnly, out int length, out long next, out bool batchContinues, out string? error)
     {
         length = 0;
+        batchContinues = false;
         next = at;
         error = null;
         long room = Ring.RoomBeforeEnd(at);
@@ -63,7 +68,8 @@ internal sealed class RecordCheck
             return RecordKind.Invalid;
         }
         ReadOnlySpan<byte> header = file.GetReadOnlySpan(Ring.Physical(at), LogLayout.RecordHeaderSize);
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        uint lengthField = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        uint stored = lengthField;
         uint second = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         ulong checksum = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
         ulong generation = 0;
@@ -83,6 +89,8 @@ internal sealed class RecordCheck
                 return RecordKind.Invalid;
             }
             generation = Generation - (uint)((uint)Generation - second);
+            batchContinues = (lengthField & LogLayout.BatchContinues) != 0;
+            stored = lengthField & ~LogLayout.BatchContinues;
             if (stored > LogLayout.MaxPayload)
             {
                 error = $"the record at {at} has a damaged length field ({stored}).";
@@ -91,7 +99,7 @@ internal sealed class RecordCheck
             if (stored == 0)
             {
                 // A wrap marker: the next record starts at the next lap; its checksum is that of no payload.
-                if (checksum != LogLayout.Checksum(at, generation, default))
+                if (batchContinues || checksum != LogLayout.Checksum(at, generation, 0, default))
                 {
                     error = $"the record at {at} has a zero length and is no wrap marker.";
                     return RecordKind.Invalid;
@@ -107,7 +115,7 @@ internal sealed class RecordCheck
             return RecordKind.Invalid;
         }
         ReadOnlySpan<byte> payload = file.GetReadOnlySpan(Ring.Physical(at) + LogLayout.RecordHeaderSize, (int)stored);
-        ulong expected = Format == LogLayout.FormatOne ? LogLayout.ChecksumFormatOne(at, payload) : LogLayout.Checksum(at, generation, payload);
+        ulong expected = Format == LogLayout.FormatOne ? LogLayout.ChecksumFormatOne(at, payload) : LogLayout.Checksum(at, generation, lengthField, payload);
         if (expected != checksum)
         {
             error = $"the record at {at} of {stored} bytes fails its checksum.";
@@ -124,11 +132,11 @@ internal sealed class RecordCheck
         if (end - at < LogLayout.RecordHeaderSize || Ring.RoomBeforeEnd(at) < LogLayout.RecordHeaderSize)
             return false;
         ReadOnlySpan<byte> header = file.GetReadOnlySpan(Ring.Physical(at), LogLayout.RecordHeaderSize);
-        uint length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(header) & (Format == LogLayout.FormatOne ? uint.MaxValue : ~LogLayout.BatchContinues);
         bool lengthChecks = Format != LogLayout.FormatOne || BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) == ~length;
         return length != 0 && length <= LogLayout.MaxPayload && lengthChecks && LogLayout.RecordSize((int)length) <= end - at;
     }
 
-    /// <summary>The payload of a record <see cref="Examine"/> found intact.</summary>
+    /// <summary>The payload of a record that Examine found intact.</summary>
     public ReadOnlySpan<byte> Payload(long at, int length) => file.GetReadOnlySpan(Ring.Physical(at) + LogLayout.RecordHeaderSize, length);
 }

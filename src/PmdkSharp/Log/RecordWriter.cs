@@ -62,7 +62,7 @@ internal ref struct RecordWriter
     /// </summary>
     public void WriteWrapMarker(long position, long physical)
     {
-        LogLayout.WriteRecordHeader(scope.GetSpan(physical, LogLayout.RecordHeaderSize), position, generation, default);
+        LogLayout.WriteRecordHeader(scope.GetSpan(physical, LogLayout.RecordHeaderSize), position, generation, default, batchContinues: false);
         if (streams)
         {
             scope.Flush(physical, LogLayout.RecordHeaderSize);
@@ -70,8 +70,11 @@ internal ref struct RecordWriter
         }
     }
 
-    /// <summary>Writes the record at position <paramref name="position"/> (right after the previous one); not durable before <see cref="Persist"/>.</summary>
-    public void Write(long position, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Writes the record at position <paramref name="position"/> (right after the previous one); not
+    /// durable before <see cref="Persist"/>. <paramref name="batchContinues"/>: more records of its batch follow.
+    /// </summary>
+    public void Write(long position, ReadOnlySpan<byte> payload, bool batchContinues = false)
     {
         long at = position + delta;
         int size = (int)LogLayout.RecordSize(payload.Length);
@@ -81,7 +84,7 @@ internal ref struct RecordWriter
                 CopyStaged();
             if (stagedLength == 0)
                 stagedStart = at;
-            Frame(staging.Slice(stagedLength, size), position, payload);
+            Frame(staging.Slice(stagedLength, size), position, payload, batchContinues);
             stagedLength += size;
             return;
         }
@@ -89,7 +92,7 @@ internal ref struct RecordWriter
         Span<byte> target = scope.GetSpan(at, size);
         if (!streams || payload.Length < StreamedPayloadMinimum)
         {
-            Frame(target, position, payload);
+            Frame(target, position, payload, batchContinues);
             if (at != inPlaceEnd)
             {
                 FlushInPlace();
@@ -100,7 +103,7 @@ internal ref struct RecordWriter
         }
         // Header and padding stored in place, the payload streamed between them: the copy writes
         // the partial lines it shares with them through the cache, so no line gets both kinds of store.
-        LogLayout.WriteRecordHeader(target, position, generation, payload);
+        LogLayout.WriteRecordHeader(target, position, generation, payload, batchContinues);
         target[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
         long payloadStart = at + LogLayout.RecordHeaderSize;
         scope.CopyFlush(payloadStart, payload);
@@ -124,9 +127,9 @@ internal ref struct RecordWriter
     }
 
     /// <summary>The whole record: header, payload, zero padding to the record's aligned size.</summary>
-    private readonly void Frame(Span<byte> record, long position, ReadOnlySpan<byte> payload)
+    private readonly void Frame(Span<byte> record, long position, ReadOnlySpan<byte> payload, bool batchContinues)
     {
-        LogLayout.WriteRecordHeader(record, position, generation, payload);
+        LogLayout.WriteRecordHeader(record, position, generation, payload, batchContinues);
         payload.CopyTo(record[LogLayout.RecordHeaderSize..]);
         record[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
     }
