@@ -97,12 +97,13 @@ internal sealed class PmemHealthCheck(IServiceProvider services) : IHealthCheck
             PmemLog log = entry.Log;
             long free = LogRoom.FreeBytes(log);
             data[prefix + "path"] = log.Path;
-            data[prefix + "format"] = LogRoom.FormatVersion(log);
+            data[prefix + "format"] = log.FileFormatVersion;
             data[prefix + "records"] = check.Records;
             data[prefix + "start"] = log.Start.Offset;
             data[prefix + "end"] = log.End.Offset;
             data[prefix + "length"] = log.Length;
             data[prefix + "maxLength"] = log.MaxLength;
+            data[prefix + "capacity"] = log.Capacity;
             data[prefix + "freeBytes"] = free;
             data[prefix + "verification"] = check.ToString();
             data[prefix + "verifiedAt"] = check.At;

@@ -42,7 +42,9 @@ internal static class LogInfoCommand
     {
         void Line(string name, string value) => output.WriteLine($"{name,-13}{value}");
         Line("log", s.Path);
-        Line("format", $"{s.FormatVersion} (this tool reads up to {PmemLog.FormatVersion})");
+        Line("format", s.FormatVersion == PmemLog.FormatVersion
+            ? $"{s.FormatVersion}"
+            : $"{s.FormatVersion} (this library writes {PmemLog.FormatVersion}; older logs open read-only, PmemLog.Upgrade rewrites them)");
         Line("created by", s.CreatedBy);
         Line("backend", $"{s.Backend}, {(s.PersistentMemory ? "persistent memory" : "not persistent memory (msync)")}");
         Line("start", $"{s.Start}");
@@ -58,8 +60,8 @@ internal static class LogInfoCommand
                 : $"{past.Bytes} bytes, {past.NonZeroBytes} of them non-zero (an append written but not committed, or records cut off by Truncate)");
         Line("file", $"{s.Length} bytes, {s.FileSystemFreeBytes} bytes free on its file system to grow into");
         Line("room", s.FreeBytes is { } free
-            ? $"{free} bytes for records before the log is full"
-            : "records fit until the file reaches the MaxLength its writer opens it with (the file does not record it)");
+            ? $"{free} of {s.Capacity} bytes free for records (the ring's capacity less the live records; TruncateBefore frees more)"
+            : "records fit until the file reaches the MaxLength its writer opened it with (a format-1 file does not record it)");
     }
 
     private static string Describe(long? position) => position?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
@@ -67,7 +69,7 @@ internal static class LogInfoCommand
     /// <summary>
     /// The summary as one JSON object; property names are stable: path, formatVersion, createdBy, backend,
     /// persistentMemory, start, end, records, payloadBytes, firstPosition, lastPosition, length, fileSystemFreeBytes,
-    /// freeBytes (null when the file cannot say), pastEnd {bytes, nonZeroBytes} (format 1), damage {position, error} (null when intact).
+    /// capacity and freeBytes (null when the file cannot say: format 1), pastEnd {bytes, nonZeroBytes} (format 1), damage {position, error} (null when intact).
     /// </summary>
     internal static string Json(LogSummary s)
     {
@@ -88,6 +90,7 @@ internal static class LogInfoCommand
             WriteNumberOrNull(json, "lastPosition", s.LastPosition);
             json.WriteNumber("length", s.Length);
             json.WriteNumber("fileSystemFreeBytes", s.FileSystemFreeBytes);
+            WriteNumberOrNull(json, "capacity", s.Capacity);
             WriteNumberOrNull(json, "freeBytes", s.FreeBytes);
             if (s.PastEnd is { } past)
             {

@@ -4,7 +4,7 @@ using PmdkSharp.Log;
 
 namespace PmdkSharp.Cli.Log;
 
-/// <summary>What <c>log info</c> reports: the header's fields, the records (read and checked), the file.</summary>
+/// <summary>What <c>log info</c> reports: the header's fields, the records (read and checked), the file and its room.</summary>
 internal sealed record LogSummary(
     string Path,
     int FormatVersion,
@@ -19,6 +19,7 @@ internal sealed record LogSummary(
     long? LastPosition,
     long Length,
     long FileSystemFreeBytes,
+    long? Capacity,
     long? FreeBytes,
     PastEnd? PastEnd,
     long? DamagedAt,
@@ -45,8 +46,9 @@ internal sealed record LogSummary(
             damagedAt = e.Position.Offset;
             damage = e.Message;
         }
-        return new LogSummary(log.Path, LogFacts.FileFormatVersion(log), log.CreatedBy, log.Backend, log.IsPersistentMemory,
-            log.Start.Offset, log.End.Offset, records, payloadBytes, first, last, log.Length, LogFacts.FileSystemFreeBytes(log.Path), LogFacts.FreeBytes(log),
+        return new LogSummary(log.Path, log.FileFormatVersion, log.CreatedBy, log.Backend, log.IsPersistentMemory,
+            log.Start.Offset, log.End.Offset, records, payloadBytes, first, last, log.Length, LogFacts.FileSystemFreeBytes(log.Path),
+            LogFacts.PositionsAreFileOffsets(log) ? null : log.Capacity, LogFacts.FreeBytes(log),
             LogFacts.PositionsAreFileOffsets(log) ? PastEnd.Read(log.Path, log.End.Offset, log.Length) : null, damagedAt, damage);
     }
 }

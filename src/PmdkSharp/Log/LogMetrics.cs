@@ -32,7 +32,8 @@ internal static class LogMetrics
         "pmdksharp.log.recovery.duration", "s", "Time PmemLog.Open took to recover an existing log (finding its end, verifying when asked).");
 
     private static readonly Counter<long> RecoveredRecords = PmemMetrics.Meter.CreateCounter<long>(
-        "pmdksharp.log.recovery.records", "{record}", "Committed records PmemLog.Open found in existing logs.");
+        "pmdksharp.log.recovery.records", "{record}",
+        "Records PmemLog.Open read and validated past the end the log last recorded: after a crash, those appended since; none after a clean close.");
 
     /// <summary>A timestamp to pass to <see cref="Appended"/>, or 0 when the latency histogram is off (no clock read then).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -71,7 +72,7 @@ internal static class LogMetrics
             Flushes.Add(flushes);
     }
 
-    /// <summary>An open found <paramref name="records"/> committed records in <paramref name="elapsed"/>.</summary>
+    /// <summary>An open recovered <paramref name="records"/> records past the recorded end in <paramref name="elapsed"/>.</summary>
     internal static void Recovered(long records, TimeSpan elapsed)
     {
         RecoveredRecords.Add(records);
