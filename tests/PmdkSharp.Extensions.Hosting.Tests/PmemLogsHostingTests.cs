@@ -50,8 +50,9 @@ public class PmemLogsHostingTests
         Assert.Same(log, host.Services.GetRequiredService<IPmemLogProvider>().GetLog("ORDERS"));
         Assert.Equal(backend, log.Backend);
         Assert.Equal(16 << 20, log.MaxLength);
+        var positions = new List<LogPosition>();
         for (int i = 1; i < 10; i++)
-            log.Append(Record(i));
+            positions.Add(log.Append(Record(i)));
         PmemLog auditLog = host.Services.GetRequiredKeyedService<PmemLog>("audit");
         auditLog.Append("audited"u8);
 
@@ -68,12 +69,19 @@ public class PmemLogsHostingTests
         log.Append(Record(10)); // the next check reads only what was committed since
         pmem = (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["pmem"];
         Assert.Equal(11L, pmem.Data["logs.orders.records"]);
+        long room = (long)pmem.Data["logs.orders.freeBytes"];
+
+        log.TruncateBefore(positions[4]); // the consumed head (orders 0 to 4) dropped: fewer records, more room
+        pmem = (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["pmem"];
+        Assert.Equal(6L, pmem.Data["logs.orders.records"]);
+        Assert.Equal(positions[4].Offset, pmem.Data["logs.orders.start"]);
+        Assert.True((long)pmem.Data["logs.orders.freeBytes"] > room);
 
         await host.StopAsync();
         Assert.Throws<ObjectDisposedException>(() => log.Append(Record(11)));
         Assert.Throws<ObjectDisposedException>(() => host.Services.GetRequiredService<IPmemLogProvider>().GetLog("orders"));
         using var reopened = PmemLog.OpenExisting(orders.Path, readOnly: true);
-        int n = 0;
+        int n = 5;
         foreach (LogRecord record in reopened.ReadAll())
             Assert.Equal(Record(n++), record.Payload.ToArray());
         Assert.Equal(11, n);

@@ -102,6 +102,35 @@ public class LogFollowTests
         Assert.Equal(Line(fifth, 4) + "\n", output.ToString());
     }
 
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void Dropping_the_head_below_the_reader_goes_on_and_past_it_stops(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(TestEnvironment.Directories[0], ".log");
+        using var writer = PmemLog.Open(path.Path, LogFiles.Options(backend));
+        var positions = new List<LogPosition>();
+        for (int i = 0; i < 4; i++)
+            positions.Add(writer.Append(LogFiles.Payload(i)));
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var follower = new LogFollower(path.Path, FromPosition.Start, new RecordPrinter(output, RecordFormat.Text), output, error);
+        Assert.Equal(LogExitCodes.Ok, follower.Poll(CancellationToken.None));
+        Assert.Equal(4, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        writer.TruncateBefore(positions[3]); // consumed records dropped, the reader is past them (even past the last it printed)
+        positions.Add(writer.Append(LogFiles.Payload(4)));
+        Assert.Equal(LogExitCodes.Ok, follower.Poll(CancellationToken.None));
+        Assert.EndsWith(Line(positions[4], 4) + "\n", output.ToString());
+        Assert.Empty(error.ToString());
+
+        positions.Add(writer.Append(LogFiles.Payload(5)));
+        positions.Add(writer.Append(LogFiles.Payload(6)));
+        writer.TruncateBefore(positions[6]); // records the reader never printed are gone
+        Assert.Equal(LogExitCodes.TruncatedBelowReader, follower.Poll(CancellationToken.None));
+        Assert.Contains($"the log was truncated below the reader at {positions[5]}: its start moved past the reader, to {positions[6]}. Stopped.", error.ToString());
+    }
+
     /// <summary>The line dump and follow print for record i at <paramref name="position"/>, written out independently of the printer.</summary>
     private static string Line(LogPosition position, int i)
     {

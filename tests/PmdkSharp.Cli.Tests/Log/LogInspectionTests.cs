@@ -217,6 +217,54 @@ public class LogInspectionTests
 
     [SkippableTheory]
     [ClassData(typeof(AllBackends))]
+    public void A_ring_that_wrapped_is_read_by_position_past_the_files_length(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(TestEnvironment.Directories[0], ".log");
+        var live = new List<(LogPosition Position, byte[] Payload)>();
+        long length;
+        using (var log = PmemLog.Open(path.Path, new PmemLogOptions { Backend = backend, Length = 16 << 10, MaxLength = 64 << 10 }))
+        {
+            // Three laps of a 64 KiB ring, the consumed head dropped as it goes.
+            for (int i = 0; log.End.Offset < 3 * log.Capacity; i++)
+            {
+                byte[] payload = System.Text.Encoding.ASCII.GetBytes($"lap record {i} " + new string('r', 900));
+                live.Add((log.Append(payload), payload));
+                LogPosition kept = log.KeepLast(16 << 10);
+                live.RemoveAll(r => r.Position < kept);
+            }
+            length = log.Length;
+            Assert.True(log.End.Offset > length, $"the ring did not wrap: end {log.End}, file {length} bytes");
+        }
+
+        ToolRun dump = ToolRun.Of("log", "dump", "--format", "json", path.Path);
+        Assert.True(dump.Code == LogExitCodes.Ok, dump.ToString());
+        Assert.Equal(live.Count, dump.OutputLines.Length);
+        for (int i = 0; i < live.Count; i++)
+        {
+            using JsonDocument line = JsonDocument.Parse(dump.OutputLines[i]);
+            Assert.Equal(live[i].Position.Offset, line.RootElement.GetProperty("position").GetInt64());
+            Assert.Equal(live[i].Payload, line.RootElement.GetProperty("payload").GetBytesFromBase64());
+        }
+        ToolRun verify = ToolRun.Of("log", "verify", path.Path);
+        Assert.True(verify.Code == LogExitCodes.Ok, verify.ToString());
+        Assert.StartsWith($"intact: {live.Count} records from {live[0].Position} to ", verify.Output);
+
+        ToolRun info = ToolRun.Of("log", "info", "--json", path.Path);
+        Assert.True(info.Code == LogExitCodes.Ok, info.ToString());
+        using JsonDocument document = JsonDocument.Parse(info.Output);
+        Assert.Equal(live.Count, document.RootElement.GetProperty("records").GetInt64());
+        Assert.Equal(live[0].Position.Offset, document.RootElement.GetProperty("firstPosition").GetInt64());
+        Assert.Equal(live[^1].Position.Offset, document.RootElement.GetProperty("lastPosition").GetInt64());
+        Assert.Equal(length, document.RootElement.GetProperty("length").GetInt64());
+        Assert.False(document.RootElement.TryGetProperty("pastEnd", out _)); // no file offsets from positions in a ring
+        long capacity = document.RootElement.GetProperty("capacity").GetInt64();
+        long end = document.RootElement.GetProperty("end").GetInt64(), start = document.RootElement.GetProperty("start").GetInt64();
+        Assert.Equal(capacity - (end - start), document.RootElement.GetProperty("freeBytes").GetInt64());
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
     public void An_empty_log_has_no_records_and_is_intact(PmemBackendKind backend)
     {
         TestEnvironment.Require(backend);
