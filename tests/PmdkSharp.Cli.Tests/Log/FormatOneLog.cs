@@ -9,7 +9,7 @@ using PmdkSharp.Log;
 namespace PmdkSharp.Cli.Tests.Log;
 
 /// <summary>
-/// Writes a format-1 log as the library wrote them before format 2 (docs/log.md has the table): the
+/// Writes a format-1 log as the library wrote them before format 2 (docs/log.md describes it): the
 /// library only reads that format now, so the tool's tests make one byte by byte.
 /// </summary>
 internal static class FormatOneLog
