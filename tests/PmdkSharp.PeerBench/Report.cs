@@ -24,6 +24,8 @@ internal sealed class Report(Settings settings, bool traced)
     public string Markdown()
     {
         var md = new StringBuilder();
+        md.AppendLine("Ratios compare figures of the same run only. Records/s is the throughput of all appenders; p50 is the median latency of one append, "
+            + "which a loaded machine disturbs far less than throughput.");
         md.AppendLine(CultureInfo.InvariantCulture, $"Settings: {settings.Name}, {settings.Seconds} s per contender per round (or {Bytes(settings.BudgetBytes)} of records), "
             + $"median of {settings.Rounds} rounds; contenders interleaved in a rotated order each round; {Environment.ProcessorCount} CPUs.");
         foreach ((Medium medium, ChildResult result, List<FlushCount> flushes) in media)
@@ -57,8 +59,8 @@ internal sealed class Report(Settings settings, bool traced)
     {
         string[] names = cells.Select(c => c.Contender).Distinct().ToArray();
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"{count} appender{(count == 1 ? "" : "s")}: records/s, median of the rounds (p50 latency of one append)").AppendLine();
-        md.AppendLine("| record | " + string.Join(" | ", names) + " | PmemLog / best peer | PmemLog / bare loop |");
-        md.AppendLine("| --- |" + string.Concat(names.Select(_ => " ---: |")) + " ---: | ---: |");
+        md.AppendLine("| record | " + string.Join(" | ", names) + " | PmemLog / best peer | PmemLog / bare loop | p50: PmemLog / bare loop |");
+        md.AppendLine("| --- |" + string.Concat(names.Select(_ => " ---: |")) + " ---: | ---: | ---: |");
         foreach (int size in cells.Select(c => c.Size).Distinct())
         {
             var rate = names.ToDictionary(n => n, n => Median(cells.Where(c => c.Size == size && c.Contender == n).Select(c => c.RecordsPerSecond)));
@@ -67,8 +69,9 @@ internal sealed class Report(Settings settings, bool traced)
             var peers = names.Where(AllContenders.IsPeer).ToArray();
             string best = peers.Length == 0 ? "" : peers.MaxBy(n => rate[n])!;
             double bare = rate.GetValueOrDefault(AllContenders.CopyPersistName, double.NaN);
+            double p50Ratio = p50.GetValueOrDefault(AllContenders.PmemLogName, double.NaN) / p50.GetValueOrDefault(AllContenders.CopyPersistName, double.NaN);
             string cellsText = string.Join(" | ", names.Select(n => $"{Rate(rate[n])} ({Micros(p50[n])})"));
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {Bytes(size)} | {cellsText} | {(best == "" ? "-" : $"{log / rate[best]:0.00}x ({best})")} | {log / bare:0.00}x |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {Bytes(size)} | {cellsText} | {(best == "" ? "-" : $"{log / rate[best]:0.00}x ({best})")} | {log / bare:0.00}x | {p50Ratio:0.00}x |");
         }
     }
 
