@@ -94,15 +94,16 @@ internal sealed class Report(Settings settings, bool traced)
     {
         string[] names = cells.Select(c => c.Contender).Distinct().ToArray();
         md.AppendLine().AppendLine("Block kinds: one msync per record (bare CopyPersist), the file grown up front with each Preallocation; records/s, median (p50 latency)").AppendLine();
-        md.AppendLine("| record | " + string.Join(" | ", names) + " | ZeroFill / Allocate | Sparse / Allocate |");
-        md.AppendLine("| --- |" + string.Concat(names.Select(_ => " ---: |")) + " ---: | ---: |");
+        md.AppendLine("| record | " + string.Join(" | ", names) + " | rec/s ZeroFill / Allocate | rec/s Sparse / Allocate | p50 Allocate / ZeroFill | p50 Sparse / ZeroFill |");
+        md.AppendLine("| --- |" + string.Concat(names.Select(_ => " ---: |")) + " ---: | ---: | ---: | ---: |");
         foreach (int size in cells.Select(c => c.Size).Distinct())
         {
             var rate = names.ToDictionary(n => n, n => Median(cells.Where(c => c.Size == size && c.Contender == n).Select(c => c.RecordsPerSecond)));
             var p50 = names.ToDictionary(n => n, n => Median(cells.Where(c => c.Size == size && c.Contender == n).Select(c => c.P50Micros)));
             double Of(string kind) => rate.FirstOrDefault(r => r.Key.Contains(kind, StringComparison.Ordinal)).Value;
+            double P50(string kind) => p50.FirstOrDefault(r => r.Key.Contains(kind, StringComparison.Ordinal)).Value;
             string cellsText = string.Join(" | ", names.Select(n => $"{Rate(rate[n])} ({Micros(p50[n])})"));
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {Bytes(size)} | {cellsText} | {Of("ZeroFill") / Of("Allocate"):0.00}x | {Of("Sparse") / Of("Allocate"):0.00}x |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {Bytes(size)} | {cellsText} | {Of("ZeroFill") / Of("Allocate"):0.00}x | {Of("Sparse") / Of("Allocate"):0.00}x | {P50("Allocate") / P50("ZeroFill"):0.00}x | {P50("Sparse") / P50("ZeroFill"):0.00}x |");
         }
     }
 
