@@ -9,7 +9,7 @@ using PmdkSharp.PeerBench.Contenders;
 namespace PmdkSharp.PeerBench;
 
 /// <summary>
-/// peerbench [--smoke] [--seconds S] [--rounds N] [--out DIR] [--disk DIR] [--memory DIR] [--media a,b] [--no-trace]
+/// peerbench [--smoke] [--seconds S] [--rounds N] [--out DIR] [--disk DIR] [--memory DIR] [--media a,b] [--no-trace] [--blocks-only]
 /// Appends the same record bytes with PmemLog and its .NET peers on each medium (a child process per
 /// medium), counts each contender's flushes per append under strace, and writes peers.md and results.json.
 /// </summary>
@@ -53,7 +53,7 @@ internal static class Program
         }
         Directory.CreateDirectory(output);
         List<Medium> media = Medium.Defaults(Path.Combine(disk, "peerbench"), Path.Combine(memory, "peerbench"))
-            .Where(m => only is null || only.Contains(m.Name)).ToList();
+            .Where(m => (only is null || only.Contains(m.Name)) && (!s.BlocksOnly || m.IsDisk)).ToList();
         string? strace = trace ? FindOnPath("strace") : null;
         if (trace && strace is null)
             Console.Error.WriteLine("peerbench: strace not found; flush counts are left out");
@@ -101,7 +101,8 @@ internal static class Program
         Console.Error.WriteLine($"   record bytes: Random({seed})");
         new Random(seed).NextBytes(source);
         void Progress(string what) => Console.Error.WriteLine($"   {what}");
-        result.Measurements.AddRange(Runner.RunSection("appenders", AllContenders.Appenders, directory, s, s.Sizes, s.Appenders, source, Progress));
+        if (!s.BlocksOnly)
+            result.Measurements.AddRange(Runner.RunSection("appenders", AllContenders.Appenders, directory, s, s.Sizes, s.Appenders, source, Progress));
         if (medium.IsDisk)
             // A disk takes a few thousand msyncs a second: 16 MiB of records outlasts the run, and ZeroFill writes no more than that up front.
             result.Measurements.AddRange(Runner.RunSection("block kinds", AllContenders.BlockKinds, directory,

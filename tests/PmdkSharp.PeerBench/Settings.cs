@@ -19,6 +19,8 @@ internal sealed record Settings
     public int TracedAppends { get; init; } = 200;
     /// <summary>Record sizes of the block-kind section (ext4 only).</summary>
     public int[] BlockSizes { get; init; } = [64, 4096];
+    /// <summary>Only the block-kind section (on the disk medium): what the log's growth default rests on.</summary>
+    public bool BlocksOnly { get; init; }
 
     public static Settings Smoke { get; } = new()
     {
@@ -29,6 +31,7 @@ internal sealed record Settings
     {
         "--smoke" => Smoke,
         "--seconds" => current with { Seconds = double.Parse(Next(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
+        "--blocks-only" => current with { BlocksOnly = true },
         "--rounds" => current with { Rounds = int.Parse(Next(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
         _ => throw new ArgumentException($"unknown option {args[i]}"),
     };
