@@ -186,7 +186,7 @@ bench_smoke() {
 # tests/PmdkSharp.PeerBench: its own project, so the shipped pmemsharp tool carries no peer dependency.
 peer_bench() {
   log "dotnet build tests/PmdkSharp.PeerBench ($CONFIG)"
-  dotnet build tests/PmdkSharp.PeerBench -c "$CONFIG" --nologo -v q -clp:ErrorsOnly
+  dotnet build tests/PmdkSharp.PeerBench -c "$CONFIG" --no-restore --nologo -v q -clp:ErrorsOnly
   local exe
   exe=$(target_path tests/PmdkSharp.PeerBench/PmdkSharp.PeerBench.csproj)
   log "peerbench $*"
