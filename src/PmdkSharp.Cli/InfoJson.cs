@@ -39,6 +39,7 @@ internal static class InfoJson
         json.WriteString("managedCacheLineFlush", d.ManagedCacheLineFlush);
         json.WriteString("architecture", RuntimeInformation.ProcessArchitecture.ToString());
         json.WriteString("kernel", Sys.KernelRelease());
+        json.WriteString("hypervisor", PrefaultProbe.HypervisorSignature());
         json.WriteStartArray("deviceDax");
         foreach (DeviceDaxDevice device in d.DeviceDaxDevices)
         {
@@ -67,6 +68,17 @@ internal static class InfoJson
                 json.WriteString("mountPoint", mount.MountPoint);
                 json.WriteString("dax", mount.DaxOption);
                 WriteProbes(json, InfoCommand.Probe(dir));
+                if (InfoCommand.PrefaultProbeOrNull(dir) is { } prefault)
+                {
+                    json.WriteStartObject("prefault");
+                    json.WriteNumber("firstWriteUsNone", prefault.NoneUs);
+                    json.WriteNumber("firstWriteUsPopulateWrite", prefault.PopulateWriteUs);
+                    json.WriteNumber("firstWriteUsTouch", prefault.TouchUs);
+                    json.WriteNumber("secondWriteUs", prefault.SecondPassUs);
+                    json.WriteBoolean("populateLeavesFirstAccessCost", prefault.PopulateLeavesFirstAccessCost);
+                    json.WriteString("verdict", prefault.Verdict);
+                    json.WriteEndObject();
+                }
             }
             json.WriteEndObject();
         }
