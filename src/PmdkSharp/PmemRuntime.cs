@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using PmdkSharp.Backends;
 using PmdkSharp.Interop;
+using PmdkSharp.Platform;
 
 namespace PmdkSharp;
 
@@ -80,7 +81,7 @@ public static class PmemRuntime
             Libpmem2Source = libpmem2.Source,
             HasHardwareDrain = PmdkAvailability.HasHardwareDrain,
             HasAutoFlush = Backend.Of(pmdk ? PmemBackendKind.Pmdk : PmemBackendKind.Managed).HasAutoFlush,
-            ManagedCacheLineFlush = Durability.CacheLineFlushSupport.Current.Reason,
+            ManagedCacheLineFlush = FlushEngine.CacheLineFlushSupport.Current.Reason,
             PmemForced = PmemForce.Value,
             DeviceDaxDevices = Mapping.DeviceDax.List().Select(d => new DeviceDaxDevice
             {

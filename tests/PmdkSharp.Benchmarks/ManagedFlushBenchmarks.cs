@@ -3,7 +3,7 @@ using System.IO;
 using System.IO.MemoryMappedFiles;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using PmdkSharp.Interop;
 
 namespace PmdkSharp.Benchmarks;

@@ -1,6 +1,8 @@
 using Microsoft.Win32.SafeHandles;
+using PmdkSharp.CrashSimulation;
 using PmdkSharp.Durability;
 using PmdkSharp.Mapping;
+using PmdkSharp.Platform;
 using static PmdkSharp.Interop.Libc;
 
 namespace PmdkSharp.Backends;

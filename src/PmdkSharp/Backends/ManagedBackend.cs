@@ -1,6 +1,8 @@
 using System;
 using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using PmdkSharp.Mapping;
+using PmdkSharp.Platform;
 
 namespace PmdkSharp.Backends;
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using PmdkSharp.CrashSimulation;
 
 namespace PmdkSharp;
 
@@ -30,7 +31,7 @@ namespace PmdkSharp;
 public sealed class CrashSimulator
 {
     private readonly object gate = new();
-    private readonly List<(PmemFile File, Durability.SimulatedPersistStrategy Strategy)> files = new();
+    private readonly List<(PmemFile File, SimulatedPersistStrategy Strategy)> files = new();
     private readonly Random? random;
     private long persistCalls;
 
@@ -88,7 +89,7 @@ public sealed class CrashSimulator
     {
         lock (gate)
         {
-            foreach ((PmemFile file, Durability.SimulatedPersistStrategy strategy) in files)
+            foreach ((PmemFile file, SimulatedPersistStrategy strategy) in files)
             {
                 if (file.IsDisposed)
                     continue;
@@ -107,7 +108,7 @@ public sealed class CrashSimulator
     }
 
     /// <summary>Takes a file opened with this simulator, and the strategy its backend made for it, into the next crash.</summary>
-    internal void Track(PmemFile file, Durability.SimulatedPersistStrategy strategy)
+    internal void Track(PmemFile file, SimulatedPersistStrategy strategy)
     {
         lock (gate)
             files.Add((file, strategy));

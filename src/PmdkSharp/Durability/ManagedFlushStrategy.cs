@@ -1,3 +1,5 @@
+using PmdkSharp.FlushEngine;
+
 namespace PmdkSharp.Durability;
 
 /// <summary>

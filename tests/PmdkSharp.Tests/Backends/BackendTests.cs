@@ -1,6 +1,8 @@
 using System;
 using PmdkSharp.Backends;
+using PmdkSharp.CrashSimulation;
 using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using PmdkSharp.Mapping;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;

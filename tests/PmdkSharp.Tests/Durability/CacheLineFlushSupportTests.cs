@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
-using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using Xunit;
 using Xunit.Abstractions;
 using static PmdkSharp.Interop.Libc;

@@ -4,7 +4,7 @@ using System.IO;
 using System.IO.MemoryMappedFiles;
 using System.Linq;
 using System.Runtime.InteropServices;
-using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
-using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using Xunit;
 
 namespace PmdkSharp.Tests.Durability;

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using Xunit;
 using Xunit.Abstractions;
 

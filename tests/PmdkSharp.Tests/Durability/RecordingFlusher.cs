@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
-using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using Xunit;
 
 namespace PmdkSharp.Tests.Durability;

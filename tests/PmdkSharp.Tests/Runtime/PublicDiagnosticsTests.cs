@@ -1,4 +1,4 @@
-using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.FlushEngine;
 
 /// <summary>
 /// Cache-line persistence without libpmem: flush, drain, persist, and copies and fills that make

@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
-namespace PmdkSharp.Lifetime;
+namespace PmdkSharp;
 
 /// <summary>The bounds check every ranged member shares: inside the mapped length, without overflowing.</summary>
 internal static class RangeCheck

@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.FlushEngine;
 
 /// <summary>
 /// Whether this process can persist at cache-line granularity without libpmem, decided once:

@@ -1,7 +1,7 @@
 using System;
 using System.Globalization;
 
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.FlushEngine;
 
 /// <summary>
 /// The libpmem environment variables that steer flushing and copying, read the way libpmem reads

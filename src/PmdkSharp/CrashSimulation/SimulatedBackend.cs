@@ -1,10 +1,11 @@
 using System;
 using Microsoft.Win32.SafeHandles;
+using PmdkSharp.Backends;
 using PmdkSharp.Durability;
 using PmdkSharp.Mapping;
 using static PmdkSharp.Interop.Libc;
 
-namespace PmdkSharp.Backends;
+namespace PmdkSharp.CrashSimulation;
 
 /// <summary>
 /// A crash simulation over another backend: the file is mapped copy-on-write, so stores stay in

@@ -2,7 +2,7 @@ using System;
 using PmdkSharp.Interop;
 using static PmdkSharp.Interop.Libc;
 
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.FlushEngine;
 
 /// <summary>
 /// Machine code in a private anonymous mapping that is never writable and executable at once:

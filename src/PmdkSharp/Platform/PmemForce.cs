@@ -1,6 +1,6 @@
 using System;
 
-namespace PmdkSharp.Backends;
+namespace PmdkSharp.Platform;
 
 /// <summary>
 /// PMEM_IS_PMEM_FORCE, read once at start-up the way libpmem reads it, so both backends agree

@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
+using PmdkSharp.Durability;
 
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.CrashSimulation;
 
 /// <summary>
 /// The crash simulator's strategy over a copy-on-write mapping: a persisted range is written to

@@ -1,4 +1,4 @@
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.FlushEngine;
 
 /// <summary>
 /// The x86-64 instruction that writes a cache line back to the persistence domain, in the order

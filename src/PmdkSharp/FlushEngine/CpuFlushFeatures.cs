@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics.X86;
 
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.FlushEngine;
 
 /// <summary>
 /// The cache-flush instructions the CPU reports through CPUID (the same bits libpmem and the

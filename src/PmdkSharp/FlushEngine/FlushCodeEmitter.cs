@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.FlushEngine;
 
 /// <summary>
 /// x86-64 machine code for the three routines a flusher calls, System V ABI (rdi = address,

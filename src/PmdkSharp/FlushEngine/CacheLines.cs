@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.FlushEngine;
 
 /// <summary>
 /// Which cache lines a range covers: the arithmetic the emitted flush loop performs (align the

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace PmdkSharp.Durability;
+namespace PmdkSharp.FlushEngine;
 
 /// <summary>
 /// Whole cache lines written with streaming stores (MOVNTDQ / VMOVNTDQ), which go around the

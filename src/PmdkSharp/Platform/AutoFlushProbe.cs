@@ -1,6 +1,6 @@
 using System.IO;
 
-namespace PmdkSharp.Backends;
+namespace PmdkSharp.Platform;
 
 /// <summary>
 /// Whether the platform flushes CPU caches on power loss (eADR), read the way the kernel
