@@ -75,9 +75,18 @@ public sealed unsafe partial class PmemFile : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         PlatformSupport.EnsureSupported();
         // Device DAX is told apart from a file before anything else: its options mean other things,
-        // and a missing device must not be created as a file by OpenOrCreate.
-        // One statx answers every question about the path before it is opened.
-        PathProbe probe = PathProbe.Of(path);
+        // and a missing device must not be created as a file by OpenOrCreate. One statx answers
+        // every question about the path before it is opened.
+        return OpenProbed(PathProbe.Of(path), options);
+    }
+
+    /// <summary>
+    /// Opens the path <paramref name="probe"/> looked at, for callers that probed it already (the
+    /// log checks its own options against the same probe), so an open makes one statx in all.
+    /// </summary>
+    internal static PmemFile OpenProbed(PathProbe probe, PmemFileOptions options)
+    {
+        string path = probe.Path;
         OptionsValidator.Validate(path, options, probe);
         // The one choice of how to map and persist; nothing after this asks which backend, or whether a simulator is in use.
         Backends.Backend backend = Backends.Backend.For(options);
