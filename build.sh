@@ -16,6 +16,8 @@
 #   arm64-check  pack, the bindings regenerated for aarch64 and diffed, the AotSmoke app for linux-arm64 under qemu-user
 #   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
 #   test-docker  docker/Dockerfile built and run here (eng/test-docker.sh: own dockerd, debootstrap base image): ./build.sh test in a container (not CI)
+#   mutation-check [--smoke] [--baseline] [NAME...]  the one-line mutants of eng/mutants.txt, each on a scratch copy of the
+#                tree against the tests that must kill it (eng/mutation-check.sh); fails unless each is killed by an assertion
 # CONFIGURATION (default Release) and FRAMEWORK (default: each project's own) select the build that is run.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,7 +28,9 @@ FRAMEWORK=${FRAMEWORK:-}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_NOLOGO=1
 
 APT_PACKAGES=(libpmem1 libpmem-dev libpmem2 libpmem2-dev libclang1-14 libclang-common-14-dev gcc libc6-dev
-  patchelf zlib1g-dev curl util-linux)  # pack: patchelf; native AOT: gcc + zlib1g-dev; sample-check: curl, unshare
+  patchelf zlib1g-dev curl util-linux libpmem1-debug)
+# pack: patchelf; native AOT: gcc + zlib1g-dev; sample-check: curl, unshare; libpmem1-debug: libpmem's debug build, whose
+# log of every flush and drain tests/PmdkSharp.Tests/Durability/DebugLibpmemTests reads
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -310,5 +314,6 @@ case "${1:-}" in
   reliability) reliability ;;
   apt-deps) apt_deps ;;  # deps without the restore (docker/Dockerfile's cached layer)
   test-docker) eng/test-docker.sh ;;
+  mutation-check) shift; deps >/dev/null; eng/mutation-check.sh "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac
