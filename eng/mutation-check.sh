@@ -4,15 +4,20 @@
 # classes that should kill it. A mutant is killed only when a test fails by assertion: the TRX must list a failed test
 # and must not report a crashed or aborted test host. Fails unless every mutant run is killed; pending ones are listed.
 # --baseline first runs every listed test class on the unmutated copy (each must pass there, or a kill proves nothing).
-# Output: one line per mutant (KILLED by which test, SURVIVED, CRASHED, PENDING), then a summary; the TRX files and
-# build logs are under $OUT/mutation. Only net10.0 is built and run.
+# Output: one line per mutant (KILLED by which test, SURVIVED, CRASHED, PENDING, BROKEN), then a summary; the TRX files
+# (renamed *.trx.mutant) and logs are under $OUT/mutation/results, the scratch copy under /var/tmp. Only net10.0 is built
+# and run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${PMDKSHARP_OUT:-$ROOT/.build}/mutation
 CONFIG=${CONFIGURATION:-Release}
 LIST=${PMDKSHARP_MUTANTS:-$ROOT/eng/mutants.txt}
-TREE=$OUT/tree RESULTS=$OUT/results
+RESULTS=$OUT/results
+# The scratch copy lives outside the repository: tools that search the tree for project files (BenchmarkDotNet, dotnet sln)
+# must not find a second copy of every project. One per checkout, kept between runs so the next build is incremental.
+SCRATCH=${PMDKSHARP_MUTATION_SCRATCH:-/var/tmp/pmdksharp-mutation-$(printf %s "$ROOT" | md5sum | cut -c1-12)}
+TREE=$SCRATCH/tree
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_NOLOGO=1 PMDKSHARP_REQUIRE_PMDK=1
 
 smoke=0 baseline=0 only=()
@@ -61,8 +66,12 @@ log() { printf '\n== [mutation-check] %s\n' "$*" >&2; }
 t0=$SECONDS
 log "scratch copy in $TREE"
 mkdir -p "$TREE" "$RESULTS"
+exec 9>"$SCRATCH/lock"
+flock -n 9 || { log "another mutation-check holds $SCRATCH/lock: waiting"; flock 9; }
 rm -rf "$RESULTS"/*
-# Sources only: bin/ and obj/ of an earlier run stay, so a second run builds incrementally.
+# Sources only, as tracked now (files deleted or moved since the last run go): bin/ and obj/ of an earlier run stay, and
+# tar keeps each file's mtime, so a second run builds incrementally.
+find "$TREE" -mindepth 1 \( -name bin -o -name obj \) -prune -o -type f -print0 | xargs -0 -r rm -f
 git ls-files -z | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C "$TREE" -xf -
 
 build() {  # build LOG: the tests (and the library, the test host) for net10.0 in the scratch copy
@@ -83,7 +92,7 @@ run_tests() {  # run_tests TRX SETTING FILTER: the exit status of dotnet test
 }
 
 failed_tests() {  # the names of the failed tests in a TRX, one a line
-  perl -ne 'while (/<UnitTestResult\b[^>]*>/g) { my $r = $&; print "$1\n" if $r =~ /outcome="Failed"/ && $r =~ /testName="([^"]*)"/ }' "$1"
+  perl -ne 'while (/<UnitTestResult\b[^>]*>/g) { my $r = $&; my $n; if ($r =~ /outcome="Failed"/ && $r =~ /testName="([^"]*)"/) { ($n = $1) =~ s/&quot;/"/g; $n =~ s/&amp;/&/g; print "$n\n" } }' "$1"
 }
 
 crashed() {  # whether a TRX reports a test host that crashed or a run that was aborted
@@ -129,7 +138,7 @@ for i in "${selected[@]}"; do
     broken=$((broken + 1)); continue
   fi
   target=$TREE/${matches[0]}
-  cp "$target" "$OUT/original"
+  cp "$target" "$SCRATCH/original"
   count=$(FIND=${finds[i]} perl -0ne '$f = $ENV{FIND}; $f =~ s/\\n/\n/g; $n = () = /\Q$f\E/g; print $n' "$target")
   if [[ $count != 1 ]]; then
     report+=("BROKEN    $name: the find text occurs $count times in ${matches[0]}")
@@ -138,7 +147,7 @@ for i in "${selected[@]}"; do
   FIND=${finds[i]} REPLACE=${replaces[i]} perl -0pi -e \
     '$f = $ENV{FIND}; $r = $ENV{REPLACE}; s/\\n/\n/g for $f, $r; s/\Q$f\E/$r/' "$target"
   log "$name (${matches[0]})"
-  verdict=
+  verdict= m0=$SECONDS
   if ! build "$RESULTS/build-$name.log"; then
     verdict="BROKEN    $name: does not compile (see $RESULTS/build-$name.log)"
     broken=$((broken + 1))
@@ -152,7 +161,8 @@ for i in "${selected[@]}"; do
       fi
       mapfile -t failed < <(failed_tests "$RESULTS/$trx")
       if ((${#failed[@]})); then
-        verdict="KILLED    $name ($setting) by ${failed[0]}$( ((${#failed[@]} > 1)) && printf ' and %d more' $((${#failed[@]} - 1)))"
+        classes=$(printf '%s\n' "${failed[@]}" | sed -E 's/\(.*//; s/\.[^.]*$//; s/.*\.//' | sort -u | tr '\n' ' ')
+        verdict="KILLED    $name ($setting, $((SECONDS - m0)) s) by ${failed[0]}$( ((${#failed[@]} > 1)) && printf ' and %d more' $((${#failed[@]} - 1))) [${classes% }]"
         break
       fi
       verdict="SURVIVED  $name (${tests[i]} passed on ${settings[i]})"
@@ -161,8 +171,10 @@ for i in "${selected[@]}"; do
   fi
   report+=("$verdict")
   echo "$verdict" >&2
-  cp "$OUT/original" "$target"
+  cp "$SCRATCH/original" "$target"
 done
+# The TRX files hold the failures that killed the mutants: renamed so a sum over .build (tests/summarize-trx.sh) skips them.
+for trx in "$RESULTS"/*.trx; do [[ -e $trx ]] && mv "$trx" "$trx.mutant"; done
 # Leave the copy unmutated and built, so the next run starts incrementally.
 build "$RESULTS/build-restored.log" || true
 
