@@ -70,12 +70,14 @@ echo "check-arch: every imported libpmem/libpmem2 function is exported by the $a
 cc=$triplet-gcc qemu=qemu-$(cut -d- -f1 <<<"$triplet")-static
 missing=()
 command -v "$cc" >/dev/null || missing+=("gcc-$triplet")
+dpkg-query -W -f='${Status}' "libc6-dev-$arch-cross" 2>/dev/null | grep -q 'install ok installed' || missing+=("libc6-dev-$arch-cross")
 command -v "$qemu" >/dev/null || missing+=(qemu-user-static)
 if ((${#missing[@]})); then
   echo "check-arch: apt-get install ${missing[*]}" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-testhost=(dotnet run --project "$root/tests/PmdkSharp.TestHost" -c Release -f net10.0 --no-launch-profile --)
+dotnet build "$root/tests/PmdkSharp.TestHost" -c Release -f net10.0 --nologo -v q -clp:ErrorsOnly >&2
+testhost=(dotnet "$(dotnet msbuild "$root/tests/PmdkSharp.TestHost" -nologo -getProperty:TargetPath -p:Configuration=Release -p:TargetFramework=net10.0)")
 "${testhost[@]}" layout-probe >"$work/layout-probe.c"
 "${testhost[@]}" layout-expected >"$work/layout-expected.txt"
 # The cross compiler's own glibc and kernel headers come first; the PMDK headers (identical on every architecture, step 1) after.
