@@ -15,10 +15,12 @@
 #                the pmemsharp tool installed from the feed (info, info --json), and README's project recipe verbatim
 #   arm64-check  pack, the bindings regenerated for aarch64 and diffed, the AotSmoke app for linux-arm64 under qemu-user
 #   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
-#   test-docker  docker/Dockerfile built and run here (eng/test-docker.sh: own dockerd, debootstrap base image): ./build.sh test in a container (not CI)
+#   test-docker  docker/Dockerfile built and run here (eng/test-docker.sh: own dockerd, debootstrap base image): ./build.sh test in a
+#                container; PMDKSHARP_DOCKER_SUITE=emulated runs only the emulated-pmem setting on net10.0 there (CI)
 #   mutation-check [--smoke] [--baseline] [NAME...]  the one-line mutants of eng/mutants.txt, each on a scratch copy of the
 #                tree against the tests that must kill it (eng/mutation-check.sh); fails unless each is killed by an assertion
-# CONFIGURATION (default Release) and FRAMEWORK (default: each project's own) select the build that is run.
+# CONFIGURATION (default Release) and FRAMEWORK (default: each project's own) select the build that is run;
+# PMDKSHARP_TEST_SETTINGS (default "emulated-pmem msync-path") the library suite's settings.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -138,9 +140,11 @@ test_all() {
   # The library ships net8.0 and net10.0 and its suite runs on both (the net8.0 build is self-contained: it
   # brings the .NET 8 runtime, which is not installed). libpmem reads PMEM_IS_PMEM_FORCE once per process,
   # so emulated pmem and the msync path are two runs.
+  local setting
   for framework in $(frameworks_of tests/PmdkSharp.Tests); do
-    run_tests emulated-pmem tests/PmdkSharp.Tests "$framework" emulated-pmem
-    run_tests msync-path tests/PmdkSharp.Tests "$framework" msync-path
+    for setting in ${PMDKSHARP_TEST_SETTINGS:-emulated-pmem msync-path}; do
+      run_tests "$setting" tests/PmdkSharp.Tests "$framework" "$setting"
+    done
   done
   for framework in $(frameworks_of tests/PmdkSharp.Extensions.Hosting.Tests); do
     run_tests hosting tests/PmdkSharp.Extensions.Hosting.Tests "$framework" msync-path
