@@ -8,16 +8,20 @@ namespace PmdkSharp.Log;
 
 /// <summary>
 /// The on-file format of <see cref="PmemLog"/> (docs/log.md has the tables): a 4 KiB header page,
-/// then 8-byte aligned records up to the committed tail.
+/// then 8-byte aligned records. Format 2 (written since): records that prove themselves, the log's
+/// state in two checkpoint slots, a record area used as a ring. Format 1 (read-only): a committed
+/// tail word persisted after every append.
 /// </summary>
 internal static class LogLayout
 {
     /// <summary>"PMDKSLOG" read as a little-endian u64.</summary>
     public const ulong Magic = 0x474F4C534B444D50;
-    public const uint FormatVersion = 1;
+    public const uint FormatVersion = 2;
 
-    /// <summary>Record format 1: a 16-byte record header, XxHash3-64 of the payload seeded with the record's offset, 8-byte alignment.</summary>
-    public const uint RecordFormat = 1;
+    /// <summary>Record format 2: length, generation, XxHash3-64 of the payload seeded with position and generation.</summary>
+    public const uint RecordFormat = 2;
+
+    public const uint FormatOne = 1;
 
     public const int MagicOffset = 0;
     public const int VersionOffset = 8;
@@ -27,13 +31,17 @@ internal static class LogLayout
     public const int CreatedByLength = 32;
     public const int HeaderChecksumOffset = 56;
 
-    /// <summary>The committed tail: an aligned 8-byte word on its own cache line, so that one store commits it atomically.</summary>
+    /// <summary>Format 1's committed tail: an aligned 8-byte word on its own cache line.</summary>
     public const int TailOffset = 64;
 
-    /// <summary>Everything past the tail word is zero in a header; an interrupted creation leaves zeros from here on.</summary>
-    public const int HeaderUsedLength = TailOffset + sizeof(long);
+    /// <summary>Format 2's two checkpoint slots, each on its own cache line (see <see cref="LogCheckpoint"/>).</summary>
+    public const int CheckpointOffset = 128;
+    public const int CheckpointStride = 64;
 
-    /// <summary>The header is one page, so a record persist never msyncs the page holding the tail.</summary>
+    /// <summary>Everything past this is zero in a header; an interrupted creation leaves zeros from here on.</summary>
+    public static int HeaderUsedLength(uint version) => version == FormatOne ? TailOffset + sizeof(long) : CheckpointOffset + 2 * CheckpointStride;
+
+    /// <summary>The header is one page, so a record persist never msyncs the page holding the log's state.</summary>
     public const int HeaderSize = 4096;
     public const long DataStart = HeaderSize;
 
@@ -49,22 +57,35 @@ internal static class LogLayout
     public static long RecordSize(int payloadLength) => (RecordHeaderSize + (long)payloadLength + Alignment - 1) & ~(long)(Alignment - 1);
 
     /// <summary>
-    /// XxHash3-64 of the payload, seeded with the record's offset: a record copied or left over
-    /// from another offset never passes as the record that belongs there.
+    /// Format 2's checksum: XxHash3-64 of the payload, seeded with the record's position and the
+    /// log generation that wrote it. A record left over from another position (an earlier lap of
+    /// the ring) or another generation (before a truncation or a crash) never passes as the record
+    /// that belongs here.
     /// </summary>
-    public static ulong Checksum(long position, ReadOnlySpan<byte> payload) => XxHash3.HashToUInt64(payload, position);
+    public static ulong Checksum(long position, ulong generation, uint lengthField, ReadOnlySpan<byte> payload) =>
+        XxHash3.HashToUInt64(payload, position ^ (long)(generation * 0x9E3779B97F4A7C15UL) ^ ((long)lengthField << 32));
 
-    /// <summary>Writes a record header: payload length, its complement (a cheap length check), checksum.</summary>
-    public static void WriteRecordHeader(Span<byte> header, long position, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Bit 31 of a format-2 length field: more records of the same batch follow. Recovery takes a
+    /// batch only up to a record without it, so a batch is all or nothing.
+    /// </summary>
+    public const uint BatchContinues = 1u << 31;
+
+    /// <summary>Format 1's checksum: XxHash3-64 of the payload seeded with the record's offset.</summary>
+    public static ulong ChecksumFormatOne(long position, ReadOnlySpan<byte> payload) => XxHash3.HashToUInt64(payload, position);
+
+    /// <summary>Writes a format-2 record header: payload length (with <see cref="BatchContinues"/>), the generation's low 32 bits, checksum.</summary>
+    public static void WriteRecordHeader(Span<byte> header, long position, ulong generation, ReadOnlySpan<byte> payload, bool batchContinues)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)payload.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], ~(uint)payload.Length);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], Checksum(position, payload));
+        uint lengthField = (uint)payload.Length | (batchContinues ? BatchContinues : 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(header, lengthField);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)generation);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], Checksum(position, generation, lengthField, payload));
     }
 
     public static string CreatedBy { get; } = DescribeCreator();
 
-    /// <summary>Writes a fresh header: every field but the magic, which <see cref="PmemLog"/> stores and persists last.</summary>
+    /// <summary>Writes a fresh format-2 header: every field but the magic, which <see cref="PmemLog"/> stores and persists last.</summary>
     public static void WriteHeaderWithoutMagic(Span<byte> header)
     {
         header[..HeaderSize].Clear();
@@ -73,7 +94,6 @@ internal static class LogLayout
         BinaryPrimitives.WriteInt64LittleEndian(header[DataStartOffset..], DataStart);
         Encoding.ASCII.GetBytes(CreatedBy, header.Slice(CreatedByOffset, CreatedByLength));
         BinaryPrimitives.WriteUInt64LittleEndian(header[HeaderChecksumOffset..], HeaderChecksum(header, Magic));
-        BinaryPrimitives.WriteInt64LittleEndian(header[TailOffset..], DataStart);
     }
 
     /// <summary>XxHash3-64 of the header fields [0, 56), with <paramref name="magic"/> in place of the magic field.</summary>

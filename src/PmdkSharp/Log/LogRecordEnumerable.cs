@@ -38,19 +38,19 @@ public struct LogRecordEnumerator
     }
 
     /// <summary>Moves to the next committed record; false at the committed tail (a later call may find records committed meanwhile).</summary>
-    /// <exception cref="InvalidOperationException">The log was truncated since the enumeration started.</exception>
+    /// <exception cref="InvalidOperationException">The log was truncated since the enumeration started, or its head was dropped past the enumeration.</exception>
     /// <exception cref="PmemLogCorruptException">The next record is damaged.</exception>
     public bool MoveNext()
     {
-        if (log.Generation != generation)
+        if (log.Truncations != generation)
             throw new InvalidOperationException($"The log '{log.Path}' was truncated while it was being enumerated; start a new enumeration.");
-        long end = log.CommittedEnd;
-        if (next >= end)
+        if (next < log.FirstPosition)
+            throw new InvalidOperationException(
+                $"The log '{log.Path}' dropped the records before {log.FirstPosition} (TruncateBefore) while this enumeration was at {next}; start a new enumeration from Start.");
+        // Checked once here, not again by Current.
+        if (!log.TryReadRecord(next, log.CommittedEnd, out current, out length, out long after))
             return false;
-        LogRecord record = log.ReadRecord(next, end); // checked once here, not again by Current
-        current = next;
-        length = record.Payload.Length;
-        next = record.Next.Offset;
+        next = after;
         return true;
     }
 

@@ -1,15 +1,18 @@
 namespace PmdkSharp.Log;
 
-/// <summary>What <see cref="PmemLog.Verify"/> found below the committed tail.</summary>
+/// <summary>What <see cref="PmemLog.Verify"/> found between the log's start and its committed end.</summary>
 public sealed class LogVerification
 {
-    internal LogVerification(long records, LogPosition intactEnd, LogPosition end, LogPosition? corruptAt, string? error)
+    internal LogVerification(long records, long payloadBytes, LogPosition start, LogPosition intactEnd, LogPosition end, LogPosition? corruptAt, string? error, string pastEnd)
     {
         Records = records;
+        PayloadBytes = payloadBytes;
+        Start = start;
         IntactEnd = intactEnd;
         End = end;
         CorruptAt = corruptAt;
         Error = error;
+        PastEnd = pastEnd;
     }
 
     /// <summary>True when every committed record is intact.</summary>
@@ -18,10 +21,16 @@ public sealed class LogVerification
     /// <summary>Intact records from the start (all of them when <see cref="IsValid"/>).</summary>
     public long Records { get; }
 
+    /// <summary>The payload bytes of those records.</summary>
+    public long PayloadBytes { get; }
+
+    /// <summary>Where verification began: the log's first live record.</summary>
+    public LogPosition Start { get; }
+
     /// <summary>The position after the last intact record: <see cref="End"/> when valid, else <see cref="CorruptAt"/>.</summary>
     public LogPosition IntactEnd { get; }
 
-    /// <summary>The committed tail that was verified up to.</summary>
+    /// <summary>The committed end that was verified up to.</summary>
     public LogPosition End { get; }
 
     /// <summary>Where the first damaged record starts, or null.</summary>
@@ -30,8 +39,11 @@ public sealed class LogVerification
     /// <summary>What is wrong with the record at <see cref="CorruptAt"/>, or null.</summary>
     public string? Error { get; }
 
+    /// <summary>What lies at the committed end, in words: zeros, stale bytes, an uncommitted or dropped record (never read either way).</summary>
+    public string PastEnd { get; }
+
     /// <summary>A one-line summary.</summary>
     public override string ToString() => IsValid
-        ? $"{Records} records intact up to {End}"
-        : $"{Records} records intact, damage at {CorruptAt}: {Error}";
+        ? $"{Records} records intact in [{Start}, {End})"
+        : $"{Records} records intact from {Start}, damage at {CorruptAt}: {Error}";
 }

@@ -7,15 +7,19 @@ namespace PmdkSharp.Log;
 public sealed partial class PmemLog
 {
     // Appends in flight, under `gate`: each reservation takes a ticket; when its records are
-    // persisted, its end goes into `finished` at the ticket's slot, and the contiguous prefix of
-    // finished tickets moves `completedEnd`. One thread at a time (`committing`) writes and persists
-    // the tail word up to `completedEnd`, for itself and for every thread whose records it covers,
-    // then publishes it without the lock (`publishes`, `waiters`: see PublishCommit).
+    // written (and, on pmem, flushed), its end goes into `finished` at the ticket's slot, and the
+    // contiguous prefix of finished tickets moves `completedEnd`. The committed end follows it: at
+    // once where records persist themselves; elsewhere one thread at a time (`committing`) msyncs
+    // [committedEnd, completedEnd) for itself and every thread whose records it covers, then
+    // publishes without the lock (`publishes`, `waiters`: see PublishCommit).
     private const int TicketSlots = 1024;
 
     private readonly long[] finished = new long[TicketSlots];
+    private readonly int[] finishedRecords = new int[TicketSlots];
     private long reservedEnd;
     private long completedEnd;
+    private long completedRecords;
+    private long committedRecords;
     private long nextTicket;
     private long nextToComplete;
     private volatile bool committing;
@@ -23,45 +27,53 @@ public sealed partial class PmemLog
     private long publishes;
     private Exception? failure;
 
+    /// <summary>Where an append's records go: the first position, the end, a wrap marker if the lap's rest is skipped.</summary>
+    private readonly record struct Reservation(long Start, long End, long Ticket, long Marker, long PhysicalDelta, ulong Generation);
+
     /// <summary>
-    /// Appends one record and returns its position once the record and the tail that covers it are
-    /// durable (two persists: the record, then the tail word).
+    /// Appends one record and returns its position once the record, and every record before it,
+    /// is durable: one flush of the record's own bytes (a flush and fence on persistent memory, an
+    /// msync elsewhere, shared with concurrent appenders).
     /// </summary>
     /// <exception cref="ArgumentException">The record is empty or longer than <see cref="MaxRecordLength"/>.</exception>
-    /// <exception cref="PmemLogFullException">The record does not fit below <see cref="MaxLength"/>; nothing was written.</exception>
+    /// <exception cref="PmemLogFullException">The live records and this one would exceed <see cref="Capacity"/>; nothing was written.</exception>
     /// <exception cref="NotSupportedException">The log is read-only.</exception>
     /// <exception cref="PmemOutOfSpaceException">The file system has no room to grow the file; nothing was written.</exception>
     /// <exception cref="IOException">Persisting failed; the log refuses further appends (reopen it to recover).</exception>
     public LogPosition Append(ReadOnlySpan<byte> record)
     {
+        long started = LogMetrics.StartTimestamp();
         CheckRecord(record.Length, 0);
-        long size = LogLayout.RecordSize(record.Length);
-        (long start, long ticket) = Reserve(size);
-        // One hold on the mapping for the whole append: the record, its persist and the tail.
+        Reservation reservation = Reserve(LogLayout.RecordSize(record.Length));
+        // One hold on the mapping for the whole append: the record, its flush and the commit.
         using PmemAccessScope scope = file.BeginAccess();
         try
         {
-            var writer = new RecordWriter(scope, streamsRecords, batch: false);
-            writer.Write(start, record);
-            writer.Persist();
+            var writer = new RecordWriter(scope, recordsPersistThemselves, batch: false, reservation.PhysicalDelta, reservation.Generation);
+            if (reservation.Marker >= 0)
+                writer.WriteWrapMarker(reservation.Marker, check.Ring.Physical(reservation.Marker));
+            writer.Write(reservation.Start, record);
+            Finish(ref writer);
         }
         catch (Exception e) when (Fail(e))
         {
         }
-        Commit(scope, ticket, start + size);
-        return new LogPosition(start);
+        Commit(scope, reservation.Ticket, reservation.End, 1);
+        LogMetrics.Appended(1, record.Length, started);
+        return new LogPosition(reservation.Start);
     }
 
     /// <summary>
-    /// Appends several records at once, contiguous and in order, with one drain for all of them
-    /// and one persist for the tail: either all of them are committed or, after a crash, none.
-    /// Returns the first record's position; <paramref name="positions"/>, when not empty, receives
-    /// each record's. An empty batch appends nothing and returns <see cref="End"/>.
+    /// Appends several records at once, contiguous and in order, with one flush for all of them:
+    /// either all of them are committed or, after a crash, none. Returns the first record's
+    /// position; <paramref name="positions"/>, when not empty, receives each record's. An empty
+    /// batch appends nothing and returns <see cref="End"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A record is empty or too long, or <paramref name="positions"/> is non-empty and shorter than the batch.</exception>
-    /// <exception cref="PmemLogFullException">The batch does not fit below <see cref="MaxLength"/>; nothing was written.</exception>
+    /// <exception cref="PmemLogFullException">The batch does not fit in <see cref="Capacity"/> beside the live records; nothing was written.</exception>
     public LogPosition AppendBatch(ReadOnlySpan<ReadOnlyMemory<byte>> records, Span<LogPosition> positions = default)
     {
+        long started = LogMetrics.StartTimestamp();
         if (!positions.IsEmpty && positions.Length < records.Length)
             throw new ArgumentException($"positions has room for {positions.Length} positions; the batch has {records.Length} records.", nameof(positions));
         if (records.IsEmpty)
@@ -69,45 +81,64 @@ public sealed partial class PmemLog
             ThrowIfNotWritable();
             return End;
         }
-        long size = 0;
+        long size = 0, bytes = 0;
         for (int i = 0; i < records.Length; i++)
         {
             CheckRecord(records[i].Length, i);
             size += LogLayout.RecordSize(records[i].Length);
+            bytes += records[i].Length;
         }
-        (long start, long ticket) = Reserve(size);
+        Reservation reservation = Reserve(size);
         using PmemAccessScope scope = file.BeginAccess();
         try
         {
-            var writer = new RecordWriter(scope, streamsRecords, batch: true);
-            long at = start;
+            var writer = new RecordWriter(scope, recordsPersistThemselves, batch: true, reservation.PhysicalDelta, reservation.Generation);
+            if (reservation.Marker >= 0)
+                writer.WriteWrapMarker(reservation.Marker, check.Ring.Physical(reservation.Marker));
+            long at = reservation.Start;
             for (int i = 0; i < records.Length; i++)
             {
                 if (!positions.IsEmpty)
                     positions[i] = new LogPosition(at);
-                writer.Write(at, records[i].Span);
+                writer.Write(at, records[i].Span, batchContinues: i < records.Length - 1);
                 at += LogLayout.RecordSize(records[i].Length);
             }
-            writer.Persist(); // one drain for the batch (one msync off pmem)
+            Finish(ref writer);
         }
         catch (Exception e) when (Fail(e))
         {
         }
-        Commit(scope, ticket, start + size);
-        return new LogPosition(start);
+        Commit(scope, reservation.Ticket, reservation.End, records.Length);
+        LogMetrics.Appended(records.Length, bytes, started);
+        return new LogPosition(reservation.Start);
+    }
+
+    /// <summary>On persistent memory the appender flushes and drains its own records; elsewhere the commit msyncs them.</summary>
+    private void Finish(ref RecordWriter writer)
+    {
+        if (!recordsPersistThemselves)
+            return;
+        writer.Persist();
+        LogMetrics.Flushed(1);
     }
 
     private void CheckRecord(int length, int index)
     {
         ThrowIfNotWritable();
+        if (check.Format == LogLayout.FormatOne)
+            throw new NotSupportedException($"The log '{Path}' has format 1, which this library reads but does not append to: PmemLog.Upgrade rewrites it.");
         if (length == 0)
             throw new ArgumentException($"Record {index} is empty; a log record must have at least one byte.", "record");
         if (length > options.MaxRecordLength)
             throw new ArgumentException($"Record {index} has {length} bytes, more than MaxRecordLength ({options.MaxRecordLength}).", "record");
     }
 
-    /// <summary>Takes [reservedEnd, reservedEnd + size) and a ticket, growing the file first when needed.</summary>
-    private (long Start, long Ticket) Reserve(long size)
+    /// <summary>
+    /// Takes the next <paramref name="size"/> bytes of positions and a ticket, growing the file
+    /// first when needed. Records never cross the ring's end: when they do not fit before it, the
+    /// rest of the lap is skipped (marked, when a record header fits there) and they start the next lap.
+    /// </summary>
+    private Reservation Reserve(long size)
     {
         lock (gate)
         {
@@ -117,45 +148,58 @@ public sealed partial class PmemLog
                 WaitForChange(Volatile.Read(ref publishes)); // the ring moves only under `gate`
                 ThrowIfFailed();
             }
-            long start = reservedEnd;
-            long end = start + size;
-            if (end > file.Length)
-                GrowFor(end);
+            LogRing ring = check.Ring;
+            long at = reservedEnd;
+            long marker = -1;
+            long room = ring.RoomBeforeEnd(at);
+            if (size > room)
+            {
+                if (room >= LogLayout.RecordHeaderSize)
+                    marker = at;
+                at += room;
+            }
+            long end = at + size;
+            if (end - start > ring.Capacity)
+                throw new PmemLogFullException(
+                    $"The log '{Path}' is full: {size} more bytes at {reservedEnd} would make its live records [{start}, {end}) " +
+                    $"{end - start} bytes, more than its capacity of {ring.Capacity} bytes. Drop consumed records with TruncateBefore " +
+                    "(or Truncate), or reopen it with a larger MaxLength before it first wraps.");
+            long physical = ring.Physical(at);
+            long needed = marker >= 0 ? ring.Physical(marker) + LogLayout.RecordHeaderSize : physical + size;
+            if (needed > file.Length)
+                GrowFor(needed);
             reservedEnd = end;
-            return (start, nextTicket++);
+            return new Reservation(at, end, nextTicket++, marker, physical - at, check.Generation);
         }
     }
 
-    /// <summary>Grows the file (doubling, at most 256 MiB at a time, within MaxLength) so that <paramref name="end"/> fits.</summary>
-    private void GrowFor(long end)
+    /// <summary>Grows the file (doubling, at most 256 MiB at a time, within MaxLength) so that <paramref name="fileEnd"/> fits.</summary>
+    private void GrowFor(long fileEnd)
     {
-        long max = file.MaxLength;
-        if (end > max)
-            throw new PmemLogFullException(
-                $"The log '{Path}' is full: {end - reservedEnd} more bytes at {reservedEnd} would reach {end}, past its MaxLength of {max} bytes " +
-                $"({max - reservedEnd} bytes left). Truncate it, or reopen it with a larger MaxLength.");
         long length = file.Length;
-        long target = Math.Max(end, length + Math.Min(length, 256L << 20));
-        target = Math.Min((target + LogLayout.HeaderSize - 1) & ~(long)(LogLayout.HeaderSize - 1), max);
+        long target = Math.Max(fileEnd, length + Math.Min(length, 256L << 20));
+        target = Math.Min((target + LogLayout.HeaderSize - 1) & ~(long)(LogLayout.HeaderSize - 1), file.MaxLength);
         file.Grow(target);
     }
 
     /// <summary>
-    /// Marks the records of <paramref name="ticket"/> persisted and returns once the tail covering
-    /// <paramref name="end"/> is durable, committing it (and whatever precedes it) if nobody else is.
+    /// Marks the records of <paramref name="ticket"/> written and returns once they and every
+    /// record before them are durable, committing them (and whatever precedes them) if nobody else is.
     /// </summary>
-    private void Commit(in PmemAccessScope scope, long ticket, long end)
+    private void Commit(in PmemAccessScope scope, long ticket, long end, int records)
     {
         Monitor.Enter(gate);
         bool locked = true;
         try
         {
             finished[ticket & (TicketSlots - 1)] = end;
+            finishedRecords[ticket & (TicketSlots - 1)] = records;
             bool advanced = false;
             while (finished[nextToComplete & (TicketSlots - 1)] is var done && done != 0)
             {
                 finished[nextToComplete & (TicketSlots - 1)] = 0;
                 completedEnd = done;
+                completedRecords += finishedRecords[nextToComplete & (TicketSlots - 1)];
                 nextToComplete++;
                 advanced = true;
             }
@@ -169,16 +213,26 @@ public sealed partial class PmemLog
                 ThrowIfFailed();
                 if (committing || completedEnd < end)
                 {
-                    WaitForChange(seen); // an earlier append is still persisting, or another thread is committing
+                    WaitForChange(seen); // an earlier append is still writing, or another thread is committing
                     continue;
                 }
-                committing = true;
                 long target = completedEnd;
+                int group = (int)(completedRecords - committedRecords);
+                committedRecords = completedRecords;
+                if (recordsPersistThemselves)
+                {
+                    // Every record below `target` was flushed and drained by its own appender.
+                    PublishCommit(target);
+                    LogMetrics.Committed(group);
+                    return;
+                }
+                committing = true;
+                long from = Volatile.Read(ref committedEnd);
                 Monitor.Exit(gate);
                 locked = false;
                 try
                 {
-                    WriteTail(scope, target);
+                    PersistRange(scope, from, target);
                 }
                 catch (Exception e)
                 {
@@ -190,6 +244,7 @@ public sealed partial class PmemLog
                     throw;
                 }
                 PublishCommit(target); // target >= end: this append is committed
+                LogMetrics.Committed(group);
                 return;
             }
         }
@@ -200,10 +255,25 @@ public sealed partial class PmemLog
         }
     }
 
+    /// <summary>The msync path's commit: one persist of [from, to), one per lap it touches.</summary>
+    private void PersistRange(in PmemAccessScope scope, long from, long to)
+    {
+        LogRing ring = check.Ring;
+        int flushes = 0;
+        while (from < to)
+        {
+            long length = Math.Min(to - from, ring.RoomBeforeEnd(from));
+            scope.Persist(ring.Physical(from), length);
+            flushes++;
+            from += length;
+        }
+        LogMetrics.Flushed(flushes);
+    }
+
     /// <summary>
-    /// Publishes a durable tail without taking `gate` again (a lone appender then takes it once per
-    /// commit, not twice): the state first, then a fenced count that waiters compare against, then
-    /// a wake-up only if someone registered as waiting. <see cref="WaitForChange"/> is the other half.
+    /// Publishes a durable end without taking `gate` again (a lone appender on the msync path then
+    /// takes it once per commit, not twice): the state first, then a fenced count that waiters
+    /// compare against, then a wake-up only if someone registered as waiting. <see cref="WaitForChange"/> is the other half.
     /// </summary>
     private void PublishCommit(long target)
     {
@@ -215,13 +285,6 @@ public sealed partial class PmemLog
             lock (gate)
                 Monitor.PulseAll(gate);
         }
-    }
-
-    /// <summary>The tail commit point: one aligned 8-byte store of the tail, then its persist.</summary>
-    private static void WriteTail(in PmemAccessScope scope, long tail)
-    {
-        Volatile.Write(ref scope.AsRef<long>(LogLayout.TailOffset), tail);
-        scope.Persist(LogLayout.TailOffset, sizeof(long));
     }
 
     /// <summary>

@@ -1,7 +1,9 @@
 using System;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
+using PmdkSharp.Mapping;
 
 namespace PmdkSharp.Log;
 
@@ -9,18 +11,21 @@ public sealed partial class PmemLog
 {
     /// <summary>
     /// Opens the log at <paramref name="path"/>, creating it when the mode allows, and recovers it:
-    /// the committed tail is read from the header and (with <see cref="PmemLogOptions.VerifyOnOpen"/>)
-    /// every record below it is checked.
+    /// the records are read forward from the checkpoint's hint while they validate, and (with
+    /// <see cref="PmemLogOptions.VerifyOnOpen"/>) every live record is checked.
     /// </summary>
     /// <remarks>
     /// An existing file is read before anything is mapped writable: a file that is not a log, or a
     /// log of a newer format version, is refused and left byte-for-byte unchanged. The one existing
     /// file that is formatted is one an interrupted creation left behind: empty, or with a zero magic
-    /// and nothing but zeros past the header fields, and only when the mode allows creating.
+    /// and nothing but zeros past the header fields, and only when the mode allows creating. A
+    /// device-DAX path (<c>/dev/daxX.Y</c>) holds one log over the whole device: Length and MaxLength
+    /// do not apply, and a device whose first page is all zeros is formatted when the mode allows.
+    /// A writable open starts a new generation (one checkpoint persist).
     /// </remarks>
     /// <exception cref="ArgumentException">The path is empty or an option is out of range.</exception>
-    /// <exception cref="PmemLogFormatException">The file is not a log, is a newer format version, or its header is damaged.</exception>
-    /// <exception cref="PmemLogCorruptException">A committed record fails its checks (with <see cref="PmemLogOptions.VerifyOnOpen"/>).</exception>
+    /// <exception cref="PmemLogFormatException">The file is not a log, is a newer format version, or its header is damaged; or it is a format-1 log opened writable (see <see cref="Upgrade"/>).</exception>
+    /// <exception cref="PmemLogCorruptException">A committed record fails its checks (with <see cref="PmemLogOptions.VerifyOnOpen"/>), or the checkpoint makes no sense.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist and the mode is <see cref="FileMode.Open"/>.</exception>
     /// <exception cref="IOException">The file exists and the mode is <see cref="FileMode.CreateNew"/>, or another I/O error.</exception>
     public static PmemLog Open(string path, PmemLogOptions options)
@@ -28,6 +33,8 @@ public sealed partial class PmemLog
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
+        if (DeviceDax.Probe(path) is not null)
+            return OpenDevice(path, options);
 
         bool exists = File.Exists(path);
         if (options.Mode == FileMode.CreateNew && exists)
@@ -64,36 +71,52 @@ public sealed partial class PmemLog
             throw new ArgumentException("A read-only log can only open an existing file (Mode = Open).", nameof(options));
     }
 
-    /// <summary>Creates (or re-creates) the log: every header field and the tail are persisted first, the magic that vouches for them last.</summary>
+    private static PmemFileOptions FileOptions(PmemLogOptions options, FileMode mode, long length, long? maxLength) => new()
+    {
+        Mode = mode,
+        ReadOnly = options.ReadOnly,
+        Length = length,
+        MaxLength = maxLength,
+        Backend = options.Backend,
+        Prefault = options.Prefault,
+        CrashSimulator = options.CrashSimulator,
+        StrategyDecorator = options.StrategyDecorator,
+    };
+
+    /// <summary>Creates (or re-creates) the log: the header fields and the first checkpoint are persisted first, the magic that vouches for them last.</summary>
     private static PmemLog Create(string path, PmemLogOptions options, bool exists)
     {
-        PmemFile file = PmemFile.Open(path, new PmemFileOptions
-        {
-            // OpenOrCreate reopens an interrupted creation as it is (zeros past the header; an empty file is sized to Length).
-            Mode = options.Mode,
-            Length = options.Length,
-            MaxLength = Math.Max(options.MaxLength, exists ? new FileInfo(path).Length : 0),
-            Backend = options.Backend,
-            Prefault = options.Prefault,
-            CrashSimulator = options.CrashSimulator,
-            StrategyDecorator = options.StrategyDecorator,
-        });
+        // OpenOrCreate reopens an interrupted creation as it is (zeros past the header; an empty file is sized to Length).
+        PmemFile file = PmemFile.Open(path, FileOptions(options, options.Mode, options.Length,
+            Math.Max(options.MaxLength, exists ? new FileInfo(path).Length : 0)));
         try
         {
             if (file.Length < options.Length)
                 file.Grow(options.Length);
-            Span<byte> header = file.GetSpan(0, LogLayout.HeaderSize);
-            LogLayout.WriteHeaderWithoutMagic(header);
-            file.Persist(0, LogLayout.HeaderSize);
-            file.Write(LogLayout.MagicOffset, LogLayout.Magic); // aligned 8-byte store: the log exists from here on
-            file.Persist(LogLayout.MagicOffset, sizeof(ulong));
-            return new PmemLog(file, options, LogLayout.DataStart, LogLayout.CreatedBy, created: true);
+            return Format(file, options, LogRing.CapacityFor(file.MaxLength));
         }
         catch
         {
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes a fresh header into <paramref name="file"/>. The first generation is random, so that
+    /// records an earlier log left in the same bytes (a reused device, say) never validate in this one.
+    /// </summary>
+    private static PmemLog Format(PmemFile file, PmemLogOptions options, long capacity)
+    {
+        var first = new LogCheckpoint(1, LogLayout.DataStart, LogLayout.DataStart, (ulong)Random.Shared.NextInt64(1, long.MaxValue), capacity);
+        Span<byte> header = file.GetSpan(0, LogLayout.HeaderSize);
+        LogLayout.WriteHeaderWithoutMagic(header);
+        first.WriteTo(header.Slice(LogCheckpoint.SlotOffset(first.Sequence), LogCheckpoint.Size));
+        file.Persist(0, LogLayout.HeaderSize);
+        file.Write(LogLayout.MagicOffset, LogLayout.Magic); // aligned 8-byte store: the log exists from here on
+        file.Persist(LogLayout.MagicOffset, sizeof(ulong));
+        var check = new RecordCheck(file, LogLayout.FormatVersion, new LogRing(capacity), first.Generation);
+        return new PmemLog(file, options, check, first, LogLayout.DataStart, LogLayout.CreatedBy, created: true);
     }
 
     private static PmemLog OpenExisting(string path, PmemLogOptions options)
@@ -108,37 +131,17 @@ public sealed partial class PmemLog
             if (read < LogLayout.HeaderSize)
                 throw new PmemLogFormatException($"'{path}' is not a PmdkSharp log: {fileLength} bytes, shorter than the {LogLayout.HeaderSize}-byte header.");
         }
-        string createdBy = CheckHeader(path, header);
-
-        PmemFile file = PmemFile.Open(path, new PmemFileOptions
-        {
-            Mode = FileMode.Open,
-            ReadOnly = options.ReadOnly,
-            MaxLength = options.ReadOnly ? null : Math.Max(options.MaxLength, fileLength),
-            Backend = options.Backend,
-            Prefault = options.Prefault,
-            CrashSimulator = options.CrashSimulator,
-            StrategyDecorator = options.StrategyDecorator,
-        });
+        (uint version, _) = CheckHeader(path, header);
+        if (version == LogLayout.FormatOne && !options.ReadOnly)
+            throw new PmemLogFormatException(
+                $"The log '{path}' has format 1: this library reads it (open it with ReadOnly = true) and rewrites it as format {LogLayout.FormatVersion} " +
+                "with PmemLog.Upgrade(path), keeping every record at its position. The file was not changed.");
+        long? ringEnd = version == LogLayout.FormatOne ? null : LogCheckpoint.ReadCurrent(header) is { } stored ? LogLayout.DataStart + stored.Capacity : null;
+        long maxLength = Math.Max(Math.Max(options.MaxLength, fileLength), ringEnd ?? 0);
+        PmemFile file = PmemFile.Open(path, FileOptions(options, FileMode.Open, 0, options.ReadOnly ? null : maxLength));
         try
         {
-            // The mapping's own copy is what counts from here on (the file could have changed in between).
-            createdBy = CheckHeader(path, file.GetReadOnlySpan(0, LogLayout.HeaderSize));
-            long tail = file.Read<long>(LogLayout.TailOffset);
-            if (tail < LogLayout.DataStart || tail > file.Length || (tail & (LogLayout.Alignment - 1)) != 0)
-                throw new PmemLogCorruptException(
-                    $"The log '{path}' has a committed tail of {tail}, outside [{LogLayout.DataStart}, {file.Length}] or not {LogLayout.Alignment}-byte aligned.", new LogPosition(tail));
-            var log = new PmemLog(file, options, tail, createdBy, created: false);
-            if (options.VerifyOnOpen)
-            {
-                LogVerification verification = log.Verify();
-                if (!verification.IsValid)
-                    throw new PmemLogCorruptException(
-                        $"The log '{path}' is damaged below its committed tail ({tail}): {verification.Error} " +
-                        $"{verification.Records} records before it are intact. Open with VerifyOnOpen = false to read them.",
-                        verification.CorruptAt!.Value);
-            }
-            return log;
+            return Recover(file, options, created: false);
         }
         catch
         {
@@ -147,8 +150,137 @@ public sealed partial class PmemLog
         }
     }
 
-    /// <summary>Checks magic, version, record format and header checksum; returns the created-by text.</summary>
-    private static string CheckHeader(string path, ReadOnlySpan<byte> header)
+    /// <summary>A log over a whole device-DAX device: opened as it is, formatted in place when it holds no log and the mode allows.</summary>
+    private static PmemLog OpenDevice(string path, PmemLogOptions options)
+    {
+        PmemFile file = PmemFile.Open(path, FileOptions(options, FileMode.Open, 0, null));
+        try
+        {
+            if (file.Length < LogLayout.MinimumLength)
+                throw new PmemLogFormatException($"The device '{path}' has {file.Length} bytes, fewer than a log needs ({LogLayout.MinimumLength}).");
+            ReadOnlySpan<byte> header = file.GetReadOnlySpan(0, LogLayout.HeaderSize);
+            bool blank = header.IndexOfAnyExcept((byte)0) < 0;
+            bool format = options.Mode == FileMode.Create || (blank && options.Mode == FileMode.OpenOrCreate);
+            if (options.Mode == FileMode.CreateNew && !blank)
+                throw new IOException($"Cannot create a log on the device '{path}': its first page is not blank (Mode = CreateNew). Use Mode = Create to overwrite it.");
+            if (format || options.Mode == FileMode.CreateNew)
+            {
+                if (file.IsReadOnly)
+                    throw new NotSupportedException($"The device '{path}' holds no log and the log is opened read-only.");
+                return Format(file, options, LogRing.CapacityFor(file.Length));
+            }
+            return Recover(file, options, created: false);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads the log's state from the mapping (the one that counts from here on) and finds its end:
+    /// format 1 trusts its tail word; format 2 reads forward from the checkpoint's hint while records of
+    /// the checkpoint's generation validate, then (writable) persists a checkpoint with that end as
+    /// the hint and the next generation, so nothing past the end can validate later.
+    /// </summary>
+    private static PmemLog Recover(PmemFile file, PmemLogOptions options, bool created)
+    {
+        long started = Stopwatch.GetTimestamp();
+        string path = file.Path;
+        (uint version, string createdBy) = CheckHeader(path, file.GetReadOnlySpan(0, LogLayout.HeaderSize));
+        RecordCheck check;
+        LogCheckpoint state;
+        long end;
+        if (version == LogLayout.FormatOne)
+        {
+            end = file.Read<long>(LogLayout.TailOffset);
+            if (end < LogLayout.DataStart || end > file.Length || (end & (LogLayout.Alignment - 1)) != 0)
+                throw new PmemLogCorruptException(
+                    $"The log '{path}' has a committed tail of {end}, outside [{LogLayout.DataStart}, {file.Length}] or not {LogLayout.Alignment}-byte aligned.", new LogPosition(end));
+            check = new RecordCheck(file, version, LogRing.Unbounded, 0);
+            state = new LogCheckpoint(0, LogLayout.DataStart, end, 0, check.Ring.Capacity);
+        }
+        else
+        {
+            state = LogCheckpoint.ReadCurrent(file.GetReadOnlySpan(0, LogLayout.HeaderSize))
+                ?? throw new PmemLogCorruptException($"The log '{path}' has no valid checkpoint: both header slots fail their checksums.", new LogPosition(LogLayout.DataStart));
+            if (state.Problem(file.Length) is { } problem)
+                throw new PmemLogCorruptException($"The log '{path}' has a checkpoint that makes no sense: {problem}.", new LogPosition(state.Hint));
+            check = new RecordCheck(file, version, new LogRing(state.Capacity), state.Generation);
+            end = ScanForward(check, state);
+        }
+
+        var log = new PmemLog(file, options, check, state, end, createdBy, created);
+        if (options.VerifyOnOpen)
+        {
+            LogVerification verification = log.Verify();
+            if (!verification.IsValid)
+                throw new PmemLogCorruptException(
+                    $"The log '{path}' is damaged below its committed end ({end}): {verification.Error} " +
+                    $"{verification.Records} records before it are intact. Open with VerifyOnOpen = false to read them.",
+                    verification.CorruptAt!.Value);
+        }
+        if (!file.IsReadOnly && version != LogLayout.FormatOne)
+            log.StartGeneration(end);
+        LogMetrics.Recovered(log.CountRecords(state.Hint, end), Stopwatch.GetElapsedTime(started));
+        return log;
+    }
+
+    /// <summary>
+    /// The end of the log: from the hint, every record (or lap-end marker) of the checkpoint's
+    /// generation that validates, up to the first that does not. Records of an older generation
+    /// are an earlier session's leftovers past its end, or records truncated away: never part of the log.
+    /// </summary>
+    private static long ScanForward(RecordCheck check, LogCheckpoint state)
+    {
+        // A record is never further from the start than the ring holds.
+        long limit = state.Start + check.Ring.Capacity;
+        long end = state.Hint; // after the last whole batch
+        long at = end;
+        while (true)
+        {
+            RecordKind kind = check.Examine(at, limit, currentGenerationOnly: true, out _, out long next, out bool batchContinues, out _);
+            if (kind == RecordKind.Invalid)
+                return end;
+            if (kind == RecordKind.Skip && (at != end || !IsRecordAt(check, next, limit)))
+                return end; // a lap end skipped by nothing (or inside a batch, which never crosses one)
+            at = next;
+            if (!batchContinues)
+                end = at;
+        }
+    }
+
+    private static bool IsRecordAt(RecordCheck check, long at, long limit) =>
+        at < limit && check.Examine(at, limit, currentGenerationOnly: true, out _, out _, out _) == RecordKind.Record;
+
+    /// <summary>Makes <paramref name="end"/> the hint and starts the next generation; raises the capacity to MaxLength's while the log has not wrapped.</summary>
+    private void StartGeneration(long end)
+    {
+        lock (gate)
+        {
+            long capacity = checkpoint.Capacity;
+            long wanted = LogRing.CapacityFor(file.MaxLength);
+            if (wanted > capacity && end <= LogLayout.DataStart + capacity)
+                capacity = wanted; // every position is still its file offset under either capacity
+            WriteCheckpoint(checkpoint with { Hint = end, Generation = checkpoint.Generation + 1, Capacity = capacity });
+            check = new RecordCheck(file, check.Format, new LogRing(capacity), checkpoint.Generation);
+        }
+    }
+
+    private long CountRecords(long from, long end)
+    {
+        long records = 0;
+        while (TryReadRecord(from, end, out _, out _, out long next))
+        {
+            records++;
+            from = next;
+        }
+        return records;
+    }
+
+    /// <summary>Checks magic, version, record format and header checksum; returns the version and the created-by text.</summary>
+    private static (uint Version, string CreatedBy) CheckHeader(string path, ReadOnlySpan<byte> header)
     {
         ulong magic = BinaryPrimitives.ReadUInt64LittleEndian(header);
         if (magic != LogLayout.Magic)
@@ -164,9 +296,9 @@ public sealed partial class PmemLog
             throw new PmemLogFormatException($"The log '{path}' has format version 0, which no library writes. The file was not changed.");
         uint recordFormat = BinaryPrimitives.ReadUInt32LittleEndian(header[LogLayout.RecordFormatOffset..]);
         long dataStart = BinaryPrimitives.ReadInt64LittleEndian(header[LogLayout.DataStartOffset..]);
-        if (recordFormat != LogLayout.RecordFormat || dataStart != LogLayout.DataStart)
-            throw new PmemLogFormatException($"The log '{path}' uses record format {recordFormat} with records from {dataStart}; this library reads format {LogLayout.RecordFormat} from {LogLayout.DataStart}. The file was not changed.");
-        return createdBy;
+        if (recordFormat != version || dataStart != LogLayout.DataStart)
+            throw new PmemLogFormatException($"The log '{path}' (format {version}) uses record format {recordFormat} with records from {dataStart}; this library reads record format {version} from {LogLayout.DataStart}. The file was not changed.");
+        return (version, createdBy);
     }
 
     /// <summary>
@@ -181,6 +313,7 @@ public sealed partial class PmemLog
             return true;
         byte[] buffer = new byte[64 << 10];
         long offset = 0;
+        int used = LogLayout.HeaderUsedLength(LogLayout.FormatVersion);
         while (offset < length)
         {
             int read = RandomAccess.Read(handle, buffer, offset);
@@ -191,7 +324,7 @@ public sealed partial class PmemLog
             {
                 if (read < sizeof(ulong) || BinaryPrimitives.ReadUInt64LittleEndian(chunk) != 0)
                     return false;
-                chunk = read > LogLayout.HeaderUsedLength ? chunk[LogLayout.HeaderUsedLength..] : default;
+                chunk = read > used ? chunk[used..] : default;
             }
             if (chunk.IndexOfAnyExcept((byte)0) >= 0)
                 return false;

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Threading;
 
 namespace PmdkSharp.Log;
@@ -11,17 +10,17 @@ public sealed partial class PmemLog
 
     /// <summary>
     /// Enumerates the committed records from <paramref name="position"/> (a record's position, or
-    /// <see cref="End"/>). The enumeration reads the committed tail at each step, so it also
+    /// <see cref="End"/>). The enumeration reads the committed end at each step, so it also
     /// returns records committed while it runs, and never one that is not yet committed.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The position is not a record's position in the log.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The position is not a record's position in the log (or lies before <see cref="Start"/>).</exception>
     /// <exception cref="PmemLogCorruptException">The record at the position is damaged.</exception>
     public LogRecordEnumerable ReadFrom(LogPosition position)
     {
         ThrowIfDisposed();
         long end = Volatile.Read(ref committedEnd);
         CheckBoundary(position.Offset, end, nameof(position));
-        return new LogRecordEnumerable(this, position.Offset, Volatile.Read(ref generation));
+        return new LogRecordEnumerable(this, position.Offset, Volatile.Read(ref truncations));
     }
 
     /// <summary>The committed record at <paramref name="position"/>, checksum-verified.</summary>
@@ -32,129 +31,129 @@ public sealed partial class PmemLog
         ThrowIfDisposed();
         long end = Volatile.Read(ref committedEnd);
         CheckBoundary(position.Offset, end, nameof(position));
-        if (position.Offset == end)
+        if (NextRecord(position.Offset, end) == end)
             throw new ArgumentOutOfRangeException(nameof(position), position.Offset, $"{position} is the end of the log '{Path}': no record starts there yet.");
         return ReadRecord(position.Offset, end);
     }
 
     /// <summary>
-    /// Drops every record from <paramref name="position"/> on: the committed tail moves back to it
-    /// (one persisted 8-byte store) and the next append goes there. <c>Truncate(log.Start)</c> empties
-    /// the log. Waits for appends in flight; the file keeps its length.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The position is past the end, or not a record's position.</exception>
-    /// <exception cref="NotSupportedException">The log is read-only.</exception>
-    public void Truncate(LogPosition position)
-    {
-        ThrowIfNotWritable();
-        lock (gate)
-        {
-            ThrowIfFailed();
-            while (true)
-            {
-                long seen = Volatile.Read(ref publishes);
-                if (reservedEnd == Volatile.Read(ref committedEnd) && !committing)
-                    break;
-                WaitForChange(seen);
-                ThrowIfFailed();
-            }
-            long end = Volatile.Read(ref committedEnd);
-            CheckBoundary(position.Offset, end, nameof(position));
-            if (position.Offset == end)
-                return;
-            Interlocked.Increment(ref generation);
-            using (PmemAccessScope scope = file.BeginAccess())
-                WriteTail(scope, position.Offset);
-            reservedEnd = completedEnd = position.Offset;
-            Volatile.Write(ref committedEnd, position.Offset);
-        }
-    }
-
-    /// <summary>
-    /// Checks every committed record (length, bounds, checksum) and reports what it found, without
-    /// throwing for damage: the records before the first damaged one can still be read.
+    /// Checks every committed record (length, bounds, checksum) from <see cref="Start"/> and reports
+    /// what it found, without throwing for damage: the records before the first damaged one can
+    /// still be read.
     /// </summary>
     public LogVerification Verify()
     {
         ThrowIfDisposed();
+        RecordCheck current = check;
         long end = Volatile.Read(ref committedEnd);
-        long at = LogLayout.DataStart;
-        long records = 0;
+        long first = Volatile.Read(ref start);
+        long at = first;
+        long records = 0, bytes = 0;
         while (at < end)
         {
-            string? error = CheckRecordAt(at, end, out long next);
-            if (error is not null)
-                return new LogVerification(records, new LogPosition(at), new LogPosition(end), new LogPosition(at), error);
-            records++;
+            RecordKind kind = current.Examine(at, end, currentGenerationOnly: false, out int length, out long next, out string? error);
+            if (kind == RecordKind.Invalid)
+                return new LogVerification(records, bytes, new LogPosition(first), new LogPosition(at), new LogPosition(end), new LogPosition(at), error, DescribePastEnd(current, end));
+            if (kind == RecordKind.Record)
+            {
+                records++;
+                bytes += length;
+            }
             at = next;
         }
-        return new LogVerification(records, new LogPosition(at), new LogPosition(end), null, null);
+        return new LogVerification(records, bytes, new LogPosition(first), new LogPosition(Math.Min(at, end)), new LogPosition(end), null, null, DescribePastEnd(current, end));
     }
 
-    /// <summary>Throws unless <paramref name="offset"/> is the end or the start of an intact committed record.</summary>
+    /// <summary>What lies at the committed end: nothing yet, or bytes a crash or a truncation left there (never read as records).</summary>
+    private string DescribePastEnd(RecordCheck current, long end)
+    {
+        if (current.Format == LogLayout.FormatOne && end >= file.Length)
+            return "the end of the file";
+        long physical = current.Ring.Physical(end);
+        int window = (int)Math.Min(Math.Min(current.Ring.RoomBeforeEnd(end), LogLayout.RecordHeaderSize), Math.Max(0, file.Length - physical));
+        if (window == 0)
+            return "the end of the record area";
+        if (file.GetReadOnlySpan(physical, window).IndexOfAnyExcept((byte)0) < 0)
+            return "zeros (nothing written past the end)";
+        return current.Format != LogLayout.FormatOne && current.LooksLikeRecordHeader(end, long.MaxValue)
+            ? "an uncommitted or dropped record (never read; the next append overwrites it)"
+            : "stale bytes (never read; the next append overwrites them)";
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="offset"/> is the end, the start of an intact committed record,
+    /// or a record's end from which the rest of a lap is skipped.
+    /// </summary>
     private void CheckBoundary(long offset, long end, string parameter)
     {
-        if (offset < LogLayout.DataStart || offset > end)
+        long first = Volatile.Read(ref start);
+        if (offset < first || offset > end)
             throw new ArgumentOutOfRangeException(parameter, offset,
-                $"Position {offset} lies outside the committed records of '{Path}' [{LogLayout.DataStart}, {end}].");
+                $"Position {offset} lies outside the committed records of '{Path}' [{first}, {end}]" +
+                (offset < first && offset >= LogLayout.DataStart ? " (records before the start were dropped by TruncateBefore)." : "."));
         if (offset == end)
             return;
+        RecordCheck current = check;
         bool aligned = (offset & (LogLayout.Alignment - 1)) == 0;
-        string? error = aligned ? CheckRecordAt(offset, end, out _) : "misaligned";
-        if (error is null)
-            return;
-        // A header whose length and complement agree is a record whose bytes went bad; anything else is not a record's position.
-        if (aligned && LooksLikeRecordHeader(offset, end))
-            throw new PmemLogCorruptException($"The log '{Path}' is damaged below its committed tail ({end}): {error}", new LogPosition(offset));
+        string? error = "misaligned";
+        if (aligned)
+        {
+            RecordKind kind = current.Examine(offset, end, currentGenerationOnly: false, out _, out long next, out error);
+            if (kind == RecordKind.Record || (kind == RecordKind.Skip && next <= end))
+                return;
+        }
+        // A header whose length is plausible is a record whose bytes went bad; anything else is not a record's position.
+        if (aligned && current.LooksLikeRecordHeader(offset, end))
+            throw new PmemLogCorruptException($"The log '{Path}' is damaged below its committed end ({end}): {error}", new LogPosition(offset));
         throw new ArgumentOutOfRangeException(parameter, offset,
             $"No intact record starts at position {offset} of '{Path}' (positions come from Append, a record's Position or Next, Start or End; Verify() finds damaged records).");
     }
 
-    private bool LooksLikeRecordHeader(long at, long end)
+    /// <summary>The position of the record at or after <paramref name="at"/>, past a skipped lap end (or <paramref name="end"/>).</summary>
+    private long NextRecord(long at, long end)
     {
-        if (end - at < LogLayout.RecordHeaderSize)
-            return false;
-        ReadOnlySpan<byte> header = file.GetReadOnlySpan(at, LogLayout.RecordHeaderSize);
-        uint length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        return length != 0 && BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) == ~length && LogLayout.RecordSize((int)Math.Min(length, LogLayout.MaxPayload)) <= end - at;
+        RecordCheck current = check;
+        while (at < end && current.Examine(at, end, currentGenerationOnly: false, out _, out long next, out _) == RecordKind.Skip)
+            at = next;
+        return Math.Min(at, end);
     }
 
-    /// <summary>Reads the record at <paramref name="at"/>, which must end by <paramref name="end"/>; throws if it is damaged.</summary>
-    internal LogRecord ReadRecord(long at, long end)
+    /// <summary>
+    /// Reads the record at (or, past a skipped lap end, after) <paramref name="at"/>, which must end
+    /// by <paramref name="end"/>; throws if it is damaged. False at <paramref name="end"/>.
+    /// </summary>
+    internal bool TryReadRecord(long at, long end, out long position, out int length, out long next)
     {
-        string? error = CheckRecordAt(at, end, out long next);
-        if (error is not null)
-            throw new PmemLogCorruptException($"The log '{Path}' is damaged below its committed tail ({end}): {error}", new LogPosition(at));
-        int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(file.GetReadOnlySpan(at, sizeof(uint)));
-        return new LogRecord(new LogPosition(at), new LogPosition(next), file.GetReadOnlySpan(at + LogLayout.RecordHeaderSize, length));
+        RecordCheck current = check;
+        while (true)
+        {
+            position = at;
+            length = 0;
+            next = at;
+            if (at >= end)
+                return false;
+            RecordKind kind = current.Examine(at, end, currentGenerationOnly: false, out length, out next, out string? error);
+            if (kind == RecordKind.Record)
+                return true;
+            if (kind == RecordKind.Invalid)
+                throw new PmemLogCorruptException($"The log '{Path}' is damaged below its committed end ({end}): {error}", new LogPosition(at));
+            at = next;
+        }
     }
 
-    /// <summary>The record at <paramref name="at"/> that <see cref="ReadRecord"/> already checked.</summary>
+    private LogRecord ReadRecord(long at, long end)
+    {
+        TryReadRecord(at, end, out long position, out int length, out long next);
+        return RecordAt(position, length, next);
+    }
+
+    /// <summary>The record at <paramref name="at"/> that <see cref="TryReadRecord"/> already checked.</summary>
     internal LogRecord RecordAt(long at, int length, long next) =>
-        new(new LogPosition(at), new LogPosition(next), file.GetReadOnlySpan(at + LogLayout.RecordHeaderSize, length));
-
-    /// <summary>Null when the record at <paramref name="at"/> is intact and ends by <paramref name="end"/>; otherwise what is wrong.</summary>
-    private string? CheckRecordAt(long at, long end, out long next)
-    {
-        next = at;
-        if (end - at < LogLayout.RecordHeaderSize)
-            return $"the record at {at} would have {end - at} bytes before the tail, less than a record header.";
-        ReadOnlySpan<byte> header = file.GetReadOnlySpan(at, LogLayout.RecordHeaderSize);
-        uint length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        uint check = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-        if (check != ~length || length == 0 || length > LogLayout.MaxPayload)
-            return $"the record at {at} has a damaged length field ({length}, check {check:X8}).";
-        long size = LogLayout.RecordSize((int)length);
-        if (size > end - at)
-            return $"the record at {at} of {length} bytes runs past the tail.";
-        ulong checksum = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
-        if (LogLayout.Checksum(at, file.GetReadOnlySpan(at + LogLayout.RecordHeaderSize, (int)length)) != checksum)
-            return $"the record at {at} of {length} bytes fails its checksum.";
-        next = at + size;
-        return null;
-    }
+        new(new LogPosition(at), new LogPosition(next), check.Payload(at, length));
 
     internal long CommittedEnd => Volatile.Read(ref committedEnd);
 
-    internal long Generation => Volatile.Read(ref generation);
+    internal long FirstPosition => Volatile.Read(ref start);
+
+    internal long Truncations => Volatile.Read(ref truncations);
 }

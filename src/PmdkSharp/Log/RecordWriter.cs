@@ -3,11 +3,13 @@ using System;
 namespace PmdkSharp.Log;
 
 /// <summary>
-/// Writes the records of one append (or batch) at contiguous offsets and makes them durable with
-/// one drain, the cheapest way the file's durability strategy allows.
+/// Writes the records of one append (or batch) at contiguous positions and, where persisting is a
+/// cache-line flush, makes them durable with one drain, the cheapest way the strategy allows.
 /// </summary>
 /// <remarks>
-/// Where persisting means msync, records are stored in place and the range is synced once.
+/// Positions are the log's; the bytes go to the position plus the reservation's physical delta
+/// (one lap of the ring: a reservation never crosses its end). Where persisting means msync,
+/// records are only stored in place: the log's commit msyncs the finished range once for all appenders.
 /// Where it is a cache-line flush: a small record alone is stored in place and persisted (one
 /// flush-and-drain call); a payload of 256 bytes or more is copied with the strategy's
 /// copy-and-flush, which streams its whole cache lines past the cache as libpmem's memcpy does
@@ -31,6 +33,8 @@ internal ref struct RecordWriter
     private readonly Span<byte> staging;
     private readonly bool streams;
     private readonly bool stages;
+    private readonly long delta;
+    private readonly ulong generation;
     private bool flushed;
     private int stagedLength;
     private long stagedStart;
@@ -40,17 +44,39 @@ internal ref struct RecordWriter
     /// <param name="scope">The append's hold on the mapping.</param>
     /// <param name="streams">True where persisting is a cache-line flush (not msync).</param>
     /// <param name="batch">True for a batch: records are staged (where <paramref name="streams"/>).</param>
-    public RecordWriter(in PmemAccessScope scope, bool streams, bool batch)
+    /// <param name="physicalDelta">The file offset of a position minus the position, for this reservation.</param>
+    /// <param name="generation">The log generation the records carry.</param>
+    public RecordWriter(in PmemAccessScope scope, bool streams, bool batch, long physicalDelta, ulong generation)
     {
         this.scope = scope;
         this.streams = streams;
+        delta = physicalDelta;
+        this.generation = generation;
         stages = streams && batch;
         staging = stages ? (stagingBuffer ??= new byte[StagingSize]) : default;
     }
 
-    /// <summary>Writes the record that starts at <paramref name="at"/> (right after the previous one); not durable before <see cref="Persist"/>.</summary>
-    public void Write(long at, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Marks the rest of a lap as skipped: a record header with no payload at <paramref name="position"/>
+    /// (file offset <paramref name="physical"/>), flushed where records persist themselves.
+    /// </summary>
+    public void WriteWrapMarker(long position, long physical)
     {
+        LogLayout.WriteRecordHeader(scope.GetSpan(physical, LogLayout.RecordHeaderSize), position, generation, default, batchContinues: false);
+        if (streams)
+        {
+            scope.Flush(physical, LogLayout.RecordHeaderSize);
+            flushed = true;
+        }
+    }
+
+    /// <summary>
+    /// Writes the record at position <paramref name="position"/> (right after the previous one); not
+    /// durable before <see cref="Persist"/>. <paramref name="batchContinues"/>: more records of its batch follow.
+    /// </summary>
+    public void Write(long position, ReadOnlySpan<byte> payload, bool batchContinues = false)
+    {
+        long at = position + delta;
         int size = (int)LogLayout.RecordSize(payload.Length);
         if (stages && size <= StagingSize)
         {
@@ -58,7 +84,7 @@ internal ref struct RecordWriter
                 CopyStaged();
             if (stagedLength == 0)
                 stagedStart = at;
-            Frame(staging.Slice(stagedLength, size), at, payload);
+            Frame(staging.Slice(stagedLength, size), position, payload, batchContinues);
             stagedLength += size;
             return;
         }
@@ -66,7 +92,7 @@ internal ref struct RecordWriter
         Span<byte> target = scope.GetSpan(at, size);
         if (!streams || payload.Length < StreamedPayloadMinimum)
         {
-            Frame(target, at, payload);
+            Frame(target, position, payload, batchContinues);
             if (at != inPlaceEnd)
             {
                 FlushInPlace();
@@ -77,7 +103,7 @@ internal ref struct RecordWriter
         }
         // Header and padding stored in place, the payload streamed between them: the copy writes
         // the partial lines it shares with them through the cache, so no line gets both kinds of store.
-        LogLayout.WriteRecordHeader(target, at, payload);
+        LogLayout.WriteRecordHeader(target, position, generation, payload, batchContinues);
         target[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
         long payloadStart = at + LogLayout.RecordHeaderSize;
         scope.CopyFlush(payloadStart, payload);
@@ -101,9 +127,9 @@ internal ref struct RecordWriter
     }
 
     /// <summary>The whole record: header, payload, zero padding to the record's aligned size.</summary>
-    private static void Frame(Span<byte> record, long position, ReadOnlySpan<byte> payload)
+    private readonly void Frame(Span<byte> record, long position, ReadOnlySpan<byte> payload, bool batchContinues)
     {
-        LogLayout.WriteRecordHeader(record, position, payload);
+        LogLayout.WriteRecordHeader(record, position, generation, payload, batchContinues);
         payload.CopyTo(record[LogLayout.RecordHeaderSize..]);
         record[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
     }

@@ -8,11 +8,14 @@ namespace PmdkSharp.Tests.Log;
 /// <summary>Options and payloads shared by the log tests.</summary>
 internal static class LogTestFiles
 {
-    public const int TailOffset = 64;
     public const int RecordHeaderSize = 16;
 
-    public static PmemLogOptions Options(PmemBackendKind backend, long length = 16 << 10, long maxLength = 16 << 20, FileMode mode = FileMode.OpenOrCreate) =>
-        new() { Backend = backend, Length = length, MaxLength = maxLength, Mode = mode };
+    /// <summary>The two checkpoint slots of a format-2 header, 64 bytes apart.</summary>
+    public const int CheckpointOffset = 128;
+
+    public static PmemLogOptions Options(PmemBackendKind backend, long length = 16 << 10, long maxLength = 16 << 20, FileMode mode = FileMode.OpenOrCreate,
+        CrashSimulator? simulator = null) =>
+        new() { Backend = backend, Length = length, MaxLength = maxLength, Mode = mode, CrashSimulator = simulator };
 
     /// <summary>Payload i of a run: its length and bytes follow from (seed, i), so a reader can check any record alone.</summary>
     public static byte[] Payload(int seed, long i, int maxLength = 300)
@@ -38,5 +41,10 @@ internal static class LogTestFiles
         file.CopyPersist(offset, bytes);
     }
 
-    public static long ReadTail(string path) => BitConverter.ToInt64(File.ReadAllBytes(path), TailOffset);
+    /// <summary>The end another opener recovers from the file as it is now (a read-only open: it changes nothing).</summary>
+    public static long RecoveredEnd(string path, PmemBackendKind backend)
+    {
+        using var log = PmemLog.Open(path, new PmemLogOptions { Mode = FileMode.Open, ReadOnly = true, Backend = backend });
+        return log.End.Offset;
+    }
 }

@@ -8,71 +8,118 @@ using Xunit;
 namespace PmdkSharp.Tests.Log;
 
 /// <summary>
-/// Recovery on open: what a crash can leave past the committed tail is dropped; damage below it is
-/// reported. The crash states are made by hand (bytes written past the tail, the tail word moved back).
+/// Recovery on open: the end is where records of the current generation stop validating, so what a
+/// crash leaves past it is dropped, records truncated away or left by an earlier session never come
+/// back (no phantom), a batch is all or nothing, and damage below the end is reported. The crash
+/// states are made with the crash simulator (which drops every unpersisted store) and by hand.
 /// </summary>
 public class PmemLogRecoveryTests
 {
+    private const int EqualPayload = 100;
+
     [SkippableTheory]
     [ClassData(typeof(BackendsAndDirectories))]
-    public void Garbage_past_the_committed_tail_is_dropped(PmemBackendKind backend, string directory)
+    public void Garbage_past_the_end_is_dropped(PmemBackendKind backend, string directory)
     {
         TestEnvironment.Require(backend);
         using var path = new TempPath(directory, ".log");
-        List<LogPosition> positions = Fill(path.Path, backend, 10, seed: 5);
-        long tail = LogTestFiles.ReadTail(path.Path);
-        // Stores that reached the medium without being committed: random bytes, then a plausible record header.
-        LogTestFiles.Poke(path.Path, backend, tail, Patterns.Bytes(700, 6));
+        Fill(path.Path, backend, 10, seed: 5);
+        long end = LogTestFiles.RecoveredEnd(path.Path, backend);
+        // Stores that reached the medium without being part of the log: random bytes, then a header with a plausible length.
+        LogTestFiles.Poke(path.Path, backend, end, Patterns.Bytes(700, 6));
         byte[] fakeHeader = new byte[16];
         BitConverter.TryWriteBytes(fakeHeader, 40u);
-        BitConverter.TryWriteBytes(fakeHeader.AsSpan(4), ~40u);
-        LogTestFiles.Poke(path.Path, backend, tail + 8, fakeHeader);
+        LogTestFiles.Poke(path.Path, backend, end + 8, fakeHeader);
 
         using var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend));
-        Assert.Equal(tail, log.End.Offset);
+        Assert.Equal(end, log.End.Offset);
         AssertPayloads(log, 5, 10);
         LogPosition next = log.Append("overwrites the garbage"u8);
-        Assert.Equal(tail, next.Offset);
+        Assert.Equal(end, next.Offset);
         Assert.Equal("overwrites the garbage"u8.ToArray(), log.Read(next).Payload.ToArray());
         Assert.True(log.Verify().IsValid);
     }
 
     [SkippableTheory]
     [ClassData(typeof(BackendsAndDirectories))]
-    public void A_persisted_but_uncommitted_record_is_not_returned_whole_or_torn(PmemBackendKind backend, string directory)
+    public void Records_past_a_hole_a_crash_left_never_come_back(PmemBackendKind backend, string directory)
     {
         TestEnvironment.Require(backend);
         using var path = new TempPath(directory, ".log");
-        List<LogPosition> positions = Fill(path.Path, backend, 11, seed: 7);
-        // The crash between the record's persist and the tail's: the tail word still says 10 records.
-        LogTestFiles.Poke(path.Path, backend, LogTestFiles.TailOffset, BitConverter.GetBytes(positions[10].Offset));
+        // Eleven records reach the medium, but record 8 did not (its appender never returned; 9 and 10 did not either).
+        List<LogPosition> positions = AppendAndCrash(path.Path, backend, 11);
+        LogTestFiles.Poke(path.Path, backend, positions[8].Offset, new byte[LogTestFiles.RecordHeaderSize]);
+        using (var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend)))
+            Assert.Equal(positions[8], log.End);
+
+        // The next session's record is as long as record 8 was: record 9's stale bytes now follow it exactly.
+        var simulator = new CrashSimulator();
+        using (var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend, simulator: simulator)))
+            Assert.Equal(positions[8], log.Append(EqualSized(99)));
+        simulator.Crash();
         using (var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend)))
         {
-            Assert.Equal(positions[10], log.End);
-            AssertPayloads(log, 7, 10);
-        }
-        // The crash in the middle of the record's own stores: half its payload is missing.
-        LogTestFiles.Poke(path.Path, backend, positions[10].Offset + LogTestFiles.RecordHeaderSize, new byte[40]);
-        using (var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend)))
-        {
-            AssertPayloads(log, 7, 10);
-            Assert.Throws<ArgumentOutOfRangeException>(() => log.Read(positions[10]));
+            Assert.Equal(positions[9], log.End); // not positions[11]: records 9 and 10 belong to an earlier generation
+            Assert.Equal(9, Count(log));
         }
     }
 
     [SkippableTheory]
-    [ClassData(typeof(AllBackends))]
-    public void Damage_below_the_committed_tail_is_reported_not_skipped(PmemBackendKind backend)
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Records_truncated_away_never_come_back(PmemBackendKind backend, string directory)
     {
         TestEnvironment.Require(backend);
-        // Read(position) of a record whose length field is damaged cannot tell it from a position that is no record's.
-        foreach ((string what, int record, int offset, byte mask, Type readAt) in new (string, int, int, byte, Type)[]
+        using var path = new TempPath(directory, ".log");
+        var simulator = new CrashSimulator();
+        List<LogPosition> positions = new();
+        using (var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend, simulator: simulator)))
         {
-            ("payload bit", 7, LogTestFiles.RecordHeaderSize + 3, 0x01, typeof(PmemLogCorruptException)),
-            ("length field", 12, 0, 0x04, typeof(ArgumentOutOfRangeException)),
-            ("length check", 20, 4, 0x80, typeof(ArgumentOutOfRangeException)),
-            ("checksum", 25, 9, 0x10, typeof(PmemLogCorruptException)),
-            ("last record", 29, LogTestFiles.RecordHeaderSize, 0xFF, typeof(PmemLogCorruptException)),
+            for (int i = 0; i < 11; i++)
+                positions.Add(log.Append(EqualSized(i)));
+            log.Truncate(positions[5]);
+            Assert.Equal(positions[5], log.Append(EqualSized(50))); // record 6's bytes follow it, as they did record 5
+            simulator.Crash();
+        }
+        using var reopened = PmemLog.Open(path.Path, LogTestFiles.Options(backend));
+        Assert.Equal(positions[6], reopened.End);
+        Assert.Equal(6, Count(reopened));
+        Assert.Equal(EqualSized(50), reopened.Read(positions[5]).Payload.ToArray());
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void A_batch_with_a_record_missing_is_dropped_whole(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(TestEnvironment.Directories[0], ".log");
+        var simulator = new CrashSimulator();
+        var positions = new LogPosition[4];
+        using (var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend, simulator: simulator)))
+        {
+            for (int i = 0; i < 3; i++)
+                log.Append(EqualSized(i));
+            log.AppendBatch(new ReadOnlyMemory<byte>[] { EqualSized(3), EqualSized(4), EqualSized(5), EqualSized(6) }, positions);
+            simulator.Crash();
+        }
+        // The batch's third record did not reach the medium; the two before it did.
+        LogTestFiles.Poke(path.Path, backend, positions[2].Offset, new byte[LogTestFiles.RecordHeaderSize]);
+        using var reopened = PmemLog.Open(path.Path, LogTestFiles.Options(backend));
+        Assert.Equal(positions[0], reopened.End);
+        Assert.Equal(3, Count(reopened));
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void Damage_below_the_end_is_reported_not_skipped(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        foreach ((string what, int record, int offset, byte mask) in new (string, int, int, byte)[]
+        {
+            ("payload bit", 7, LogTestFiles.RecordHeaderSize + 3, 0x01),
+            ("length field", 12, 0, 0x04),
+            ("generation field", 20, 4, 0x80),
+            ("checksum", 25, 9, 0x10),
+            ("last record", 29, LogTestFiles.RecordHeaderSize, 0xFF),
         })
         {
             using var path = new TempPath(TestEnvironment.Directories[0], ".log");
@@ -97,24 +144,52 @@ public class PmemLogRecoveryTests
             });
             Assert.Equal(record, n);
             Assert.Equal(positions[record], thrown.Position);
-            Assert.Throws(readAt, () => log.Read(positions[record]));
-            Assert.Throws(readAt, () => log.ReadFrom(positions[record]));
+            Assert.Throws<PmemLogCorruptException>(() => log.Read(positions[record]));
+            Assert.Throws<PmemLogCorruptException>(() => log.ReadFrom(positions[record]));
         }
     }
 
     [SkippableTheory]
     [ClassData(typeof(AllBackends))]
-    public void A_tail_word_that_makes_no_sense_is_reported(PmemBackendKind backend)
+    public void A_checkpoint_that_makes_no_sense_is_reported(PmemBackendKind backend)
     {
         TestEnvironment.Require(backend);
         using var path = new TempPath(TestEnvironment.Directories[0], ".log");
         List<LogPosition> positions = Fill(path.Path, backend, 5, seed: 9);
         long length = new FileInfo(path.Path).Length;
-        foreach (long tail in new[] { 0L, 4095L, positions[4].Offset + 4, length + 8, positions[4].Offset + 8 })
+        foreach ((long start, long hint, long capacity) in new[]
         {
-            LogTestFiles.Poke(path.Path, backend, LogTestFiles.TailOffset, BitConverter.GetBytes(tail));
-            Assert.Throws<PmemLogCorruptException>(() => PmemLog.Open(path.Path, LogTestFiles.Options(backend)));
+            (4096L, 4095L, 1L << 20), (4096L, positions[4].Offset + 4, 1L << 20), (8192L, 4096L, 1L << 20),
+            (4096L, length + (1 << 20), 64L << 20), (4096L, 4096L, 12L), (4096L, 4096L + (2L << 20), 1L << 20),
+        })
+        {
+            byte[] slot = new byte[LogCheckpoint.Size];
+            new LogCheckpoint(ulong.MaxValue - 1, start, hint, 7, capacity).WriteTo(slot);
+            LogTestFiles.Poke(path.Path, backend, LogCheckpoint.SlotOffset(ulong.MaxValue - 1), slot);
+            var refused = Assert.Throws<PmemLogCorruptException>(() => PmemLog.Open(path.Path, LogTestFiles.Options(backend)));
+            Assert.Contains("checkpoint", refused.Message);
         }
+        // Both slots unreadable.
+        LogTestFiles.Poke(path.Path, backend, LogTestFiles.CheckpointOffset, Patterns.Bytes(128, 3));
+        Assert.Contains("no valid checkpoint", Assert.Throws<PmemLogCorruptException>(() => PmemLog.Open(path.Path, LogTestFiles.Options(backend))).Message);
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void A_torn_checkpoint_leaves_the_previous_one_in_force(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(TestEnvironment.Directories[0], ".log");
+        List<LogPosition> positions = Fill(path.Path, backend, 6, seed: 10);
+        using (var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend)))
+            log.TruncateBefore(positions[2]);
+        // The slot the next checkpoint goes to is half written: its checksum fails, the other slot counts.
+        byte[] header = File.ReadAllBytes(path.Path)[..4096];
+        LogCheckpoint current = LogCheckpoint.ReadCurrent(header)!.Value;
+        LogTestFiles.Poke(path.Path, backend, LogCheckpoint.SlotOffset(current.Sequence + 1), Patterns.Bytes(24, 11));
+        using var reopened = PmemLog.Open(path.Path, LogTestFiles.Options(backend));
+        Assert.Equal(positions[2], reopened.Start);
+        Assert.Equal(4, Count(reopened));
     }
 
     internal static List<LogPosition> Fill(string path, PmemBackendKind backend, int count, int seed)
@@ -124,6 +199,28 @@ public class PmemLogRecoveryTests
         for (int i = 0; i < count; i++)
             positions.Add(log.Append(LogTestFiles.Payload(seed, i)));
         return positions;
+    }
+
+    /// <summary>Appends equal-sized records under a crash simulator and cuts the power before the log is closed.</summary>
+    private static List<LogPosition> AppendAndCrash(string path, PmemBackendKind backend, int count)
+    {
+        var simulator = new CrashSimulator();
+        var positions = new List<LogPosition>();
+        using var log = PmemLog.Open(path, LogTestFiles.Options(backend, simulator: simulator));
+        for (int i = 0; i < count; i++)
+            positions.Add(log.Append(EqualSized(i)));
+        simulator.Crash();
+        return positions;
+    }
+
+    private static byte[] EqualSized(int i) => Patterns.Bytes(EqualPayload, i);
+
+    private static int Count(PmemLog log)
+    {
+        int n = 0;
+        foreach (LogRecord _ in log.ReadAll())
+            n++;
+        return n;
     }
 
     private static void AssertPayloads(PmemLog log, int seed, int count)
