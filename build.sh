@@ -5,6 +5,7 @@
 #   regen        regenerate generated/ from the installed headers (apt packages first)
 #   check-regen  regen, then fail if generated/ differs from what is committed
 #   test         deps + build + check-regen + every test suite, on both backends; prints "N passed, N failed, N skipped"
+#   test-library the library suite alone, already built (FRAMEWORK, PMDKSHARP_TEST_SETTINGS select it); same summary line
 #   demo         the main job: pmemsharp info + bench --quick
 #   bench        BenchmarkDotNet micro-benchmarks
 #   bench-smoke  pmemsharp bench at a tiny size (CI; no timing assertions)
@@ -129,6 +130,22 @@ run_tests() {
   if ((status != 0)); then echo "$name ($framework): dotnet test exited with $status" >>"$OUT/test-results/exit-codes"; fi
 }
 
+# The library suite (tests/PmdkSharp.Tests) in each setting of PMDKSHARP_TEST_SETTINGS, for each target framework.
+library_suite() {
+  local framework setting
+  for framework in $(frameworks_of tests/PmdkSharp.Tests); do
+    for setting in ${PMDKSHARP_TEST_SETTINGS:-emulated-pmem msync-path}; do
+      run_tests "$setting" tests/PmdkSharp.Tests "$framework" "$setting"
+    done
+  done
+}
+
+test_library() {
+  rm -rf "$OUT/test-results"; mkdir -p "$OUT/test-results"
+  library_suite
+  tests/summarize-trx.sh "$OUT/test-results"
+}
+
 test_all() {
   deps
   build
@@ -140,12 +157,7 @@ test_all() {
   # The library ships net8.0 and net10.0 and its suite runs on both (the net8.0 build is self-contained: it
   # brings the .NET 8 runtime, which is not installed). libpmem reads PMEM_IS_PMEM_FORCE once per process,
   # so emulated pmem and the msync path are two runs.
-  local setting
-  for framework in $(frameworks_of tests/PmdkSharp.Tests); do
-    for setting in ${PMDKSHARP_TEST_SETTINGS:-emulated-pmem msync-path}; do
-      run_tests "$setting" tests/PmdkSharp.Tests "$framework" "$setting"
-    done
-  done
+  library_suite
   for framework in $(frameworks_of tests/PmdkSharp.Extensions.Hosting.Tests); do
     run_tests hosting tests/PmdkSharp.Extensions.Hosting.Tests "$framework" msync-path
   done
@@ -308,6 +320,7 @@ case "${1:-}" in
   regen) regen ;;
   check-regen) check_regen ;;
   test) test_all ;;
+  test-library) test_library ;;
   demo) demo ;;
   bench) shift; bench "$@" ;;
   bench-smoke) deps >/dev/null; bench_smoke ;;
