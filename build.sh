@@ -331,6 +331,6 @@ case "${1:-}" in
   reliability) reliability ;;
   apt-deps) apt_deps ;;  # deps without the restore (docker/Dockerfile's cached layer)
   test-docker) eng/test-docker.sh ;;
-  mutation-check) shift; deps >/dev/null; eng/mutation-check.sh "$@" ;;
+  mutation-check) shift; apt_deps; eng/mutation-check.sh "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac
