@@ -6,7 +6,7 @@
 # --baseline first runs every listed test class on the unmutated copy (each must pass there, or a kill proves nothing).
 # Output: one line per mutant (KILLED by which test, SURVIVED, CRASHED, PENDING, BROKEN), then a summary; the TRX files
 # (renamed *.trx.mutant) and logs are under $OUT/mutation/results, the scratch copy under /var/tmp. Only net10.0 is built
-# and run.
+# and run: the library in the copy, the tests and test host here (unmutated), their outputs copied next to the copy.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -73,10 +73,19 @@ rm -rf "$RESULTS"/*
 # tar keeps each file's mtime, so a second run builds incrementally.
 find "$TREE" -mindepth 1 \( -name bin -o -name obj \) -prune -o -type f -print0 | xargs -0 -r rm -f
 git ls-files -z | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C "$TREE" -xf -
+# A file mutated by an earlier run got its old mtime back from tar, older than the mutant's build: touch it, or MSBuild
+# would call that build up to date.
+if [[ -f $SCRATCH/mutated ]]; then (cd "$TREE" && xargs -r -d '\n' touch -c -- <"$SCRATCH/mutated"); rm -f "$SCRATCH/mutated"; fi
 
-build() {  # build LOG: the tests (and the library, the test host) for net10.0 in the scratch copy
-  dotnet build "$TREE/tests/PmdkSharp.Tests" -c "$CONFIG" -f net10.0 --nologo -v q -clp:ErrorsOnly \
-    -p:TreatWarningsAsErrors=false >"$1" 2>&1
+# Every mutant is in the library, and a one-line change leaves its API alone: only the library is built in the copy. The
+# tests and the test host come built from this checkout (their net10.0 output, copied beside the copy's sources so the
+# tests find the copy's test host) and run against the mutated PmdkSharp.dll copied over theirs.
+TESTS_BIN=tests/PmdkSharp.Tests/bin/$CONFIG/net10.0 HOST_BIN=tests/PmdkSharp.TestHost/bin/$CONFIG/net10.0
+LIBRARY_BIN=src/PmdkSharp/bin/$CONFIG/net10.0
+build() {  # build LOG: the library for net10.0 in the scratch copy, then into the copied test outputs
+  dotnet build "$TREE/src/PmdkSharp" -c "$CONFIG" -f net10.0 --nologo -v q -clp:ErrorsOnly \
+    -p:TreatWarningsAsErrors=false >"$1" 2>&1 || return 1
+  cp "$TREE/$LIBRARY_BIN"/PmdkSharp.{dll,pdb} "$TREE/$TESTS_BIN/" && cp "$TREE/$LIBRARY_BIN"/PmdkSharp.{dll,pdb} "$TREE/$HOST_BIN/"
 }
 
 filter_of() {  # "A B" -> FullyQualifiedName~A|FullyQualifiedName~B
@@ -86,7 +95,7 @@ filter_of() {  # "A B" -> FullyQualifiedName~A|FullyQualifiedName~B
 }
 
 run_tests() {  # run_tests TRX SETTING FILTER: the exit status of dotnet test
-  env -u PMEM_IS_PMEM_FORCE -u PMDKSHARP_TEST_DIRS dotnet test "$TREE/tests/PmdkSharp.Tests" -c "$CONFIG" -f net10.0 --no-build \
+  env -u PMEM_IS_PMEM_FORCE -u PMDKSHARP_TEST_DIRS dotnet test "$TREE/$TESTS_BIN/PmdkSharp.Tests.dll" \
     --nologo --settings "$TREE/tests/$2.runsettings" --filter "$3" --logger "trx;LogFileName=$1" --results-directory "$RESULTS" \
     >"$RESULTS/${1%.trx}.log" 2>&1
 }
@@ -99,15 +108,22 @@ crashed() {  # whether a TRX reports a test host that crashed or a run that was 
   [[ ! -s $1 ]] || grep -qiE 'test host process crashed|test run was aborted|outcome="Aborted"' "$1"
 }
 
-log "build (unmutated)"
-if ! build "$RESULTS/build-unmutated.log"; then
-  tail -n 30 "$RESULTS/build-unmutated.log" >&2
-  echo "mutation-check: the unmutated copy does not build" >&2
-  exit 1
-fi
+log "tests and test host built here (net10.0), copied to the scratch copy"
+dotnet build "$ROOT/tests/PmdkSharp.Tests" -c "$CONFIG" -f net10.0 --nologo -v q -clp:ErrorsOnly >"$RESULTS/build-tests.log" 2>&1 \
+  || { tail -n 30 "$RESULTS/build-tests.log" >&2; echo "mutation-check: the tests do not build" >&2; exit 1; }
+for bin in "$TESTS_BIN" "$HOST_BIN"; do
+  rm -rf "${TREE:?}/$bin"; mkdir -p "$TREE/$bin"; cp -a "$ROOT/$bin/." "$TREE/$bin/"
+done
 
 status=0
 if ((baseline)); then
+  # Without --baseline the first mutant's build pays for the copy's first build: one build less (CI's smoke run).
+  log "build (unmutated)"
+  if ! build "$RESULTS/build-unmutated.log"; then
+    tail -n 30 "$RESULTS/build-unmutated.log" >&2
+    echo "mutation-check: the unmutated copy does not build" >&2
+    exit 1
+  fi
   for setting in emulated-pmem msync-path; do
     classes=
     for i in "${selected[@]}"; do
@@ -139,6 +155,7 @@ for i in "${selected[@]}"; do
   fi
   target=$TREE/${matches[0]}
   cp "$target" "$SCRATCH/original"
+  printf '%s\n' "${matches[0]}" >>"$SCRATCH/mutated"
   count=$(FIND=${finds[i]} perl -0ne '$f = $ENV{FIND}; $f =~ s/\\n/\n/g; $n = () = /\Q$f\E/g; print $n' "$target")
   if [[ $count != 1 ]]; then
     report+=("BROKEN    $name: the find text occurs $count times in ${matches[0]}")
@@ -175,8 +192,7 @@ for i in "${selected[@]}"; do
 done
 # The TRX files hold the failures that killed the mutants: renamed so a sum over .build (tests/summarize-trx.sh) skips them.
 for trx in "$RESULTS"/*.trx; do [[ -e $trx ]] && mv "$trx" "$trx.mutant"; done
-# Leave the copy unmutated and built, so the next run starts incrementally.
-build "$RESULTS/build-restored.log" || true
+# The copy is left unmutated (sources restored after each mutant); the next run's first build is incremental.
 
 echo
 printf '%s\n' "${report[@]}"
