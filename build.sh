@@ -8,7 +8,13 @@
 #   test-library the library suite alone, already built (FRAMEWORK, PMDKSHARP_TEST_SETTINGS select it); same summary line
 #   demo         the main job: pmemsharp info + bench --quick
 #   bench        BenchmarkDotNet micro-benchmarks
-#   bench-smoke  pmemsharp bench at a tiny size (CI; no timing assertions)
+#   bench-smoke  pmemsharp bench at a tiny size, and a short log-soak (CI; no timing assertions)
+#   log-soak     a log that runs forever: 10^9 64 B appends (PMDKSHARP_SOAK_APPENDS) on emulated pmem through a 256 MiB
+#                ring with the head dropped as it goes, 10^6 on ext4; bounds checked, figures in .build/log-soak.txt
+#   peer-bench   PmemLog against the .NET peers (FileStream, MemoryMappedFile, FasterLog, a bare CopyPersist loop) on
+#                ext4, tmpfs and emulated pmem, flushes per append counted with strace: .build/peer-bench/peers.md
+#                (docs/peers.md); extra arguments go to it (--seconds S, --rounds N, --media ext4,tmpfs-msync,tmpfs-pmem)
+#   peer-bench-smoke  peer-bench at a tiny size (CI; no timing assertions)
 #   test-dax     DAX suites in a qemu VM with an emulated NVDIMM (ADR, eADR) and power-cut cycles
 #   pack         PmdkSharp, PmdkSharp.Native.linux-x64/-arm64, PmdkSharp.Extensions.Hosting and the pmemsharp tool into
 #                .build/packages/ (a fresh prerelease version per pack, in .build/packages/version.txt)
@@ -197,6 +203,47 @@ bench_smoke() {
   for f in results.json results.csv results.md first-touch.png growth.png copy-persist.png; do
     [[ -s "$OUT/bench-smoke/$f" ]] || { echo "bench smoke: $f missing" >&2; return 1; }
   done
+  log "log-retention (smoke: 300000 appends through a 4 MiB ring; the bounds are checked)"
+  log_retention /dev/shm 300000 4 1 PMEM_IS_PMEM_FORCE=1
+}
+
+# One log-retention run (tests/PmdkSharp.Benchmarks/LogRetentionRun.cs): DIR APPENDS WINDOW_MIB ROUNDS [VAR=VALUE...];
+# it exits non-zero when the file, the mapping or its resident bytes passed the window.
+log_retention() {
+  local dir=$1 appends=$2 window=$3 rounds=$4 dll
+  shift 4
+  dll=$(target_path tests/PmdkSharp.Benchmarks/PmdkSharp.Benchmarks.csproj)
+  [[ -f $dll ]] || dotnet build tests/PmdkSharp.Benchmarks -c "$CONFIG" --nologo -v q -clp:ErrorsOnly
+  env "$@" dotnet "$dll" log-retention --dir "$dir" --appends "$appends" --window-mib "$window" --rounds "$rounds"
+}
+
+log_soak() {
+  deps >/dev/null
+  build
+  mkdir -p "$OUT" /var/tmp/pmdksharp-soak
+  {
+    log_retention /dev/shm "${PMDKSHARP_SOAK_APPENDS:-1000000000}" 256 3 PMEM_IS_PMEM_FORCE=1
+    log_retention /var/tmp/pmdksharp-soak "${PMDKSHARP_SOAK_DISK_APPENDS:-1000000}" 256 3
+  } 2>&1 | tee "$OUT/log-soak.txt"
+  return "${PIPESTATUS[0]}"
+}
+
+# tests/PmdkSharp.PeerBench: its own project, so the shipped pmemsharp tool carries no peer dependency.
+peer_bench() {
+  log "dotnet build tests/PmdkSharp.PeerBench ($CONFIG)"
+  dotnet build tests/PmdkSharp.PeerBench -c "$CONFIG" --no-restore --nologo -v q -clp:ErrorsOnly
+  local exe
+  exe=$(target_path tests/PmdkSharp.PeerBench/PmdkSharp.PeerBench.csproj)
+  log "peerbench $*"
+  "${exe%.dll}" "$@"
+}
+
+peer_bench_smoke() {
+  rm -rf "$OUT/peer-bench-smoke"
+  peer_bench --smoke --out "$OUT/peer-bench-smoke"
+  for f in peers.md results.json; do
+    [[ -s "$OUT/peer-bench-smoke/$f" ]] || { echo "peer-bench smoke: $f missing" >&2; return 1; }
+  done
 }
 
 # BenchmarkDotNet micro costs (short job); extra arguments go to BenchmarkDotNet (e.g. --filter '*Persist*').
@@ -324,6 +371,9 @@ case "${1:-}" in
   demo) demo ;;
   bench) shift; bench "$@" ;;
   bench-smoke) deps >/dev/null; bench_smoke ;;
+  peer-bench) shift; deps >/dev/null; peer_bench --out "$OUT/peer-bench" "$@" ;;
+  peer-bench-smoke) deps >/dev/null; peer_bench_smoke ;;
+  log-soak) log_soak ;;
   test-dax) test_dax ;;
   pack) pack ;;
   sample-check) sample_check ;;

@@ -71,7 +71,7 @@ start_service() {
   rm -f "$work/address"
   # Emulated pmem, so records are persisted with cache-line flushes (PMEM_IS_PMEM_FORCE=1), and no system libpmem.
   PMEM_IS_PMEM_FORCE=1 ./without-system-libpmem.sh "$work/recordlog/RecordLog" --urls http://127.0.0.1:0 \
-    --Pmem:Files:records:Path="$data" --Pmem:Files:records:Length=16384 --Pmem:Files:records:MaxLength=268435456 \
+    --Pmem:Logs:records:Path="$data" --Pmem:Logs:records:Length=16384 --Pmem:Logs:records:MaxLength=268435456 \
     --RecordLog:AddressFile="$work/address" --Logging:LogLevel:Default=Warning --Logging:LogLevel:RecordLog=Information --Logging:LogLevel:PmdkSharp=Information \
     >>"$work/recordlog.log" 2>&1 &
   pid=$!
@@ -128,7 +128,7 @@ done
 
 log "RecordLog: graceful restart, then 40 more appends"
 stop_service TERM
-grep -q 'Persisted pmem file records' "$work/recordlog.log" || fail "the host did not persist the log on graceful shutdown"
+grep -q 'Closed pmem log records' "$work/recordlog.log" || fail "the host did not close the log on graceful shutdown"
 start_service
 verify_all
 for ((i = 0; i < 40; i++)); do append || fail "append $i after restart failed"; done

@@ -3,10 +3,10 @@
 //   GET  /records/{p}       the bytes of the record at position p, 404 when no record starts there
 //   GET  /status            committed end, record count, file length, backend and where libpmem came from
 //   GET  /metrics           the PmdkSharp meter's instruments (and this service's own), as text
-//   GET  /health            PmdkSharp's health check (backend, pmem, granularity, free space, libpmem's source)
-// Settings (appsettings.json, environment Pmem__Files__records__Path, or --Pmem:Files:records:Path=...):
-//   Pmem:Files:records:{Path, Length, MaxLength}: the log's file, through PmdkSharp.Extensions.Hosting (validated at
-//   start; the host opens it before serving, persists it once stopped and disposes it);
+//   GET  /health            PmdkSharp's health check (backend, libpmem's source; the log's records, end, room, last verification)
+// Settings (appsettings.json, environment Pmem__Logs__records__Path, or --Pmem:Logs:records:Path=...):
+//   Pmem:Logs:records:{Path, Length, MaxLength, Prefault, DegradedBelowFreeBytes}: the log, through
+//   PmdkSharp.Extensions.Hosting (validated at start; the host opens and verifies it before serving, disposes it once stopped);
 //   RecordLog:AddressFile (the bound address is written there)
 using System;
 using System.IO;
@@ -21,24 +21,25 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PmdkSharp;
 using PmdkSharp.Extensions.Hosting;
+using PmdkSharp.Log;
 using RecordLog;
 
 // appsettings.json is read from beside the app, wherever it is started from.
 WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddSingleton<MetricsExporter>();
-builder.Services.AddPmemFiles(builder.Configuration.GetSection("Pmem"));
-builder.Services.AddPmemFile("records", (services, settings) =>
+builder.Services.AddPmemLogs(builder.Configuration.GetSection("Pmem"));
+builder.Services.AddSingleton(services =>
 {
-    RecordLogFile log = RecordLogFile.Open(settings.Path, settings.Length, settings.MaxLength ?? settings.Length);
+    var log = new RecordLogFile(services.GetRequiredKeyedService<PmemLog>("records"));
     services.GetRequiredService<ILogger<RecordLogFile>>().LogInformation(
-        "Opened {Path}: {Count} records verified, committed end {End}, {Length} bytes mapped, created by {CreatedBy}; {Diagnostics}",
-        settings.Path, log.Count, log.Log.End, log.Log.Length, log.Log.CreatedBy, PmemRuntime.GetDiagnostics());
+        "Serving {Path}: {Count} records, committed end {End}, {Length} bytes mapped, created by {CreatedBy}; {Diagnostics}",
+        log.Log.Path, log.Count, log.Log.End, log.Log.Length, log.Log.CreatedBy, PmemRuntime.GetDiagnostics());
     return log;
-}, log => log.File);
+});
 builder.Services.AddHealthChecks().AddPmem();
 
 WebApplication app = builder.Build();
-RecordLogFile log = app.Services.GetRequiredService<RecordLogFile>(); // opened (and verified) by the host before it serves
+RecordLogFile log = app.Services.GetRequiredService<RecordLogFile>(); // over the log the host opened and verified before it serves
 MetricsExporter metrics = app.Services.GetRequiredService<MetricsExporter>();
 
 app.MapPost("/records", async (HttpRequest request) =>

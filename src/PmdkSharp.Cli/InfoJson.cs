@@ -38,6 +38,7 @@ internal static class InfoJson
         WriteNullable(json, "pmemForced", d.PmemForced);
         json.WriteString("architecture", RuntimeInformation.ProcessArchitecture.ToString());
         json.WriteString("kernel", Sys.KernelRelease());
+        json.WriteString("hypervisor", PrefaultProbe.HypervisorSignature());
         json.WriteStartArray("deviceDax");
         foreach (DeviceDaxDevice device in d.DeviceDaxDevices)
         {
@@ -66,6 +67,17 @@ internal static class InfoJson
                 json.WriteString("mountPoint", mount.MountPoint);
                 json.WriteString("dax", mount.DaxOption);
                 WriteProbes(json, InfoCommand.Probe(dir));
+                if (InfoCommand.PrefaultProbeOrNull(dir) is { } prefault)
+                {
+                    json.WriteStartObject("prefault");
+                    json.WriteNumber("firstWriteUsNone", prefault.NoneUs);
+                    json.WriteNumber("firstWriteUsPopulateWrite", prefault.PopulateWriteUs);
+                    json.WriteNumber("firstWriteUsTouch", prefault.TouchUs);
+                    json.WriteNumber("secondWriteUs", prefault.SecondPassUs);
+                    json.WriteBoolean("populateLeavesFirstAccessCost", prefault.PopulateLeavesFirstAccessCost);
+                    json.WriteString("verdict", prefault.Verdict);
+                    json.WriteEndObject();
+                }
             }
             json.WriteEndObject();
         }

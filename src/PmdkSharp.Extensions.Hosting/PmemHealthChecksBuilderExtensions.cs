@@ -10,8 +10,10 @@ public static class PmemHealthChecksBuilderExtensions
     /// <summary>
     /// Adds a check (named <paramref name="name"/>) reporting the backend, where libpmem came from (package or system)
     /// and, per file registered with <see cref="PmemServiceCollectionExtensions.AddPmemFiles"/>: backend, pmem or not,
-    /// granularity, length, limit and free space. <paramref name="failureStatus"/> (default Unhealthy) is reported when
-    /// a file cannot be opened; Degraded when a growable file's file system cannot hold it at its limit.
+    /// granularity, length, limit and free space; per log registered with <see cref="PmemServiceCollectionExtensions.AddPmemLogs"/>:
+    /// records, committed end, free room, format and the last verification. <paramref name="failureStatus"/> (default
+    /// Unhealthy) is reported when a file or log cannot be opened or a log is damaged below its end; Degraded when a
+    /// growable file's file system cannot hold it at its limit or a log has less room than its DegradedBelowFreeBytes.
     /// </summary>
     public static IHealthChecksBuilder AddPmem(this IHealthChecksBuilder builder, string name = "pmem",
         HealthStatus? failureStatus = null, IEnumerable<string>? tags = null) =>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using PmdkSharp.Log;
 
 namespace PmdkSharp.Extensions.Hosting;
 
@@ -30,6 +31,33 @@ public static class PmemServiceCollectionExtensions
         {
             services.AddKeyedSingleton<PmemFile>(file.Key,
                 (provider, key) => provider.GetRequiredService<IPmemFileProvider>().GetFile((string)key!));
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// Binds <paramref name="section"/> (by convention <c>Pmem</c>; see <see cref="PmemLogsOptions"/>), validates it
+    /// when the host starts (every problem named by its key, e.g. <c>Pmem:Logs:orders:MaxLength</c>), and registers
+    /// <see cref="IPmemLogProvider"/> and, per configured name, a keyed <see cref="PmemLog"/>
+    /// (<c>[FromKeyedServices("orders")] PmemLog log</c>). The host opens and verifies the logs as it starts, before
+    /// any hosted service starts (a damaged log stops the start, naming its key and the damaged position), and
+    /// disposes them once every hosted service has stopped. <see cref="PmemHealthChecksBuilderExtensions.AddPmem"/>
+    /// reports each log.
+    /// </summary>
+    public static IServiceCollection AddPmemLogs(this IServiceCollection services, IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddOptions<PmemLogsOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PmemLogsOptions>>(new PmemLogsOptionsValidator(section.Path));
+        services.TryAddSingleton(new PmemLogsSection(section.Path));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IPmemLogProvider, PmemLogProvider>();
+        services.AddHostedService<PmemLogsLifetime>();
+        foreach (IConfigurationSection log in section.GetSection("Logs").GetChildren())
+        {
+            services.AddKeyedSingleton<PmemLog>(log.Key,
+                (provider, key) => provider.GetRequiredService<IPmemLogProvider>().GetLog((string)key!));
         }
         return services;
     }

@@ -16,7 +16,8 @@ public static class PmemMetrics
     /// <summary>The meter's name: <c>PmdkSharp</c>.</summary>
     public const string MeterName = "PmdkSharp";
 
-    private static readonly Meter Meter = new(MeterName, typeof(PmemMetrics).Assembly.GetName().Version?.ToString());
+    /// <summary>The one meter every PmdkSharp instrument is created on (<see cref="PmdkSharp.Log.LogMetrics"/> adds the log's).</summary>
+    internal static readonly Meter Meter = new(MeterName, typeof(PmemMetrics).Assembly.GetName().Version?.ToString());
 
     private static readonly Counter<long> PersistedBytes = Meter.CreateCounter<long>(
         "pmdksharp.persist.bytes", "By", "Bytes made durable by Persist, Flush, CopyPersist and FillPersist.");

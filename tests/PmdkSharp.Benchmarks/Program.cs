@@ -13,6 +13,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "log-append")
             return LogAppendRun.Run(args[1..]); // a Stopwatch run with latency percentiles (LogAppendRun.cs), not BenchmarkDotNet
+        if (args.Length > 0 && args[0] == "log-retention")
+            return LogRetentionRun.Run(args[1..]); // a log that runs forever: bounds and the cost of dropping the head
         IConfig config = DefaultConfig.Instance
             .AddJob(Job.ShortRun.WithIterationCount(5)
                 // libpmem reads this once per process; BenchmarkDotNet runs each benchmark in its own child process.

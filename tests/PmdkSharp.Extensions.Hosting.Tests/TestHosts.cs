@@ -25,9 +25,29 @@ internal static class TestHosts
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddPmemFiles(builder.Configuration.GetSection("Pmem"));
+        builder.Services.AddPmemLogs(builder.Configuration.GetSection("Pmem"));
         builder.Services.AddHealthChecks().AddPmem();
         services?.Invoke(builder.Services);
         return builder.Build();
+    }
+
+    public static Dictionary<string, string?> Log(string name, string path, PmemBackendKind backend, long maxLength = 16 << 20, long degradedBelow = 0) => new()
+    {
+        [$"Pmem:Logs:{name}:Path"] = path,
+        [$"Pmem:Logs:{name}:Length"] = "16384",
+        [$"Pmem:Logs:{name}:MaxLength"] = maxLength.ToString(),
+        [$"Pmem:Logs:{name}:Backend"] = backend.ToString(),
+        [$"Pmem:Logs:{name}:DegradedBelowFreeBytes"] = degradedBelow.ToString(),
+    };
+
+    /// <summary>The settings of every dictionary, later ones winning.</summary>
+    public static Dictionary<string, string?> Merge(params Dictionary<string, string?>[] parts)
+    {
+        var all = new Dictionary<string, string?>();
+        foreach (var part in parts)
+            foreach ((string key, string? value) in part)
+                all[key] = value;
+        return all;
     }
 
     public static Dictionary<string, string?> File(string name, string path, PmemBackendKind backend, long length, long? maxLength = null)

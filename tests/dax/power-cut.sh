@@ -46,7 +46,7 @@ case $mode in persist|no-persist) ;; *) echo "power-cut: --mode persist|no-persi
 [ -f "$host_dll" ] || { echo "power-cut: build tests/PmdkSharp.TestHost first ($host_dll)" >&2; exit 2; }
 
 # The test host's ChecksummedLog and the library's PmemLog (pmemlog+), each backend, each mount;
-# and the ChecksummedLog on the device-DAX namespace, whole (one device holds one log: the managed
+# and PmemLog on the device-DAX namespace, whole (one device holds one log: the managed
 # backend's own flushes; both backends' devdax persists are covered by DeviceDaxFileTests).
 # The last log takes one record per round: the host counts its acks.
 logs=(nodax-pmdk=pmdk:/mnt/nodax/power-pmdk.log nodax-managed=managed:/mnt/nodax/power-managed.log
@@ -54,7 +54,7 @@ logs=(nodax-pmdk=pmdk:/mnt/nodax/power-pmdk.log nodax-managed=managed:/mnt/nodax
       nodax-pmemlog-managed=pmemlog+managed:/mnt/nodax/power-pmemlog-managed.log
       dax-pmemlog-pmdk=pmemlog+pmdk:/mnt/dax/power-pmemlog-pmdk.log
       dax-pmemlog-managed=pmemlog+managed:/mnt/dax/power-pmemlog-managed.log
-      devdax-managed=managed:/dev/dax0.0
+      devdax-pmemlog-managed=pmemlog+managed:/dev/dax0.0
       dax-pmdk=pmdk:/mnt/dax/power-pmdk.log dax-managed=managed:/mnt/dax/power-managed.log)
 names=(); for l in "${logs[@]}"; do names+=("${l%%=*}"); done
 last=${names[${#names[@]}-1]}

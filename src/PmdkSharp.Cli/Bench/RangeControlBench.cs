@@ -34,7 +34,10 @@ internal sealed class RangeControlBench : IBenchSection
 
     private static readonly string[] Modes = ["no hint", "Random (whole file)", "WillNeed", "Prefetch", "MemoryMappedFile (no hint)"];
 
-    public static int Steps(int disks) => disks * (2 * Modes.Length + 3);
+    public static int Steps(int disks) => disks * (2 * Modes.Length + 3 + 2 * (ScatteredRounds - 1));
+
+    /// <summary>The scattered Prefetch-vs-no-hint ratio, the finding's figure, is measured this often (interleaved): one run gave 6.05x, the next 2.77x.</summary>
+    private const int ScatteredRounds = 3;
 
     public static void Run(BenchReport report, BenchDir dir, BenchSettings s, IProgressSink progress)
     {
@@ -71,12 +74,28 @@ internal sealed class RangeControlBench : IBenchSection
             foreach (string mode in Modes)
                 reads.Add(mode, results[mode][0], results[mode][0] / baseline[0], results[mode][1], results[mode][1] / baseline[1]);
             report.Tables.Add(reads);
+            // The finding rests on three interleaved measurements of the scattered ratio, not one.
+            var scattered = new List<double> { results["Prefetch"][1] / baseline[1] };
+            for (int round = 2; round <= ScatteredRounds; round++)
+            {
+                double[] pair = new double[2];
+                foreach ((string mode, int k) in new[] { (Modes[0], 0), ("Prefetch", 1) })
+                {
+                    progress.Step($"range control {dir.Label}: scattered reads, {mode}, round {round}/{ScatteredRounds}");
+                    Evict(path);
+                    pair[k] = ReadsPerSecond(path, s.FileBytes, mode, clustered: false, batches);
+                }
+                scattered.Add(pair[1] / pair[0]);
+            }
+            const double Needed = 5;
+            string rounds = string.Join(", ", scattered.Select(Format.Ratio));
             report.Findings.Add(new Finding
             {
-                Target = $"{reads.Id}: prefetched cold random 4 KiB reads (scattered) >= 5x the unhinted ones",
-                Measured = $"clustered {Format.Ratio(results["Prefetch"][0] / baseline[0])}, scattered {Format.Ratio(results["Prefetch"][1] / baseline[1])}; "
+                Target = $"{reads.Id}: prefetched cold random 4 KiB reads (scattered) >= 5x the unhinted ones, in each of {ScatteredRounds} rounds",
+                Measured = (scattered.All(r => r >= Needed) || scattered.All(r => r < Needed) ? "" : "noise at this size (the rounds straddle 5x): ")
+                    + $"scattered {rounds} (median {Format.Ratio(scattered.Median())}); clustered {Format.Ratio(results["Prefetch"][0] / baseline[0])}; "
                     + $"WillNeed clustered {Format.Ratio(results["WillNeed"][0] / baseline[0])}, scattered {Format.Ratio(results["WillNeed"][1] / baseline[1])}",
-                Met = results["Prefetch"][1] / baseline[1] >= 5,
+                Met = scattered.All(r => r >= Needed) ? true : scattered.All(r => r < Needed) ? false : null,
             });
         }
         finally

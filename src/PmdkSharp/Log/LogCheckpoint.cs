@@ -70,8 +70,8 @@ internal readonly record struct LogCheckpoint(ulong Sequence, long Start, long H
             return $"start {Start} and hint {Hint} (not 8-byte aligned positions from {LogLayout.DataStart} with start <= hint)";
         if (Hint - Start > Capacity)
             return $"start {Start} and hint {Hint} further apart than the ring's capacity ({Capacity})";
-        if (fileLength < LogLayout.DataStart + Math.Min(Capacity, Hint - LogLayout.DataStart))
-            return $"a hint of {Hint} beyond the file's {fileLength} bytes";
+        if (new LogRing(Capacity).Physical(Hint) > fileLength)
+            return $"a hint of {Hint} (file offset {new LogRing(Capacity).Physical(Hint)}) beyond the file's {fileLength} bytes";
         return null;
     }
 }

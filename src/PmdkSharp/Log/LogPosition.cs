@@ -4,17 +4,18 @@ using System.Globalization;
 namespace PmdkSharp.Log;
 
 /// <summary>
-/// Where a record starts in a <see cref="PmemLog"/>: its byte offset in the file. Positions grow
-/// with every append, so they order records; one saved by an application (a checkpoint, say)
-/// can be turned back into a position with <see cref="LogPosition(long)"/> and passed to
-/// <see cref="PmemLog.ReadFrom"/> or <see cref="PmemLog.Truncate"/>, which check it.
+/// Where a record starts in a <see cref="PmemLog"/>: a byte position that grows with every append
+/// and is never reused (the record's offset in the file until the log's ring first wraps). Positions
+/// order records; one saved by an application (a checkpoint, say) can be turned back into a
+/// position with <see cref="LogPosition(long)"/> and passed to <see cref="PmemLog.ReadFrom"/>,
+/// <see cref="PmemLog.TruncateBefore"/> or <see cref="PmemLog.Truncate"/>, which check it.
 /// </summary>
 public readonly struct LogPosition : IEquatable<LogPosition>, IComparable<LogPosition>
 {
     /// <summary>A position from its byte offset (for example one an application stored earlier).</summary>
     public LogPosition(long offset) => Offset = offset;
 
-    /// <summary>The byte offset in the log file.</summary>
+    /// <summary>The byte position (the file offset until the log first wraps; see <see cref="PmemLog.Capacity"/>).</summary>
     public long Offset { get; }
 
     /// <inheritdoc/>

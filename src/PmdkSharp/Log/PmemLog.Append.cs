@@ -27,6 +27,15 @@ public sealed partial class PmemLog
     private long publishes;
     private Exception? failure;
 
+    /// <summary>
+    /// How far the committed end may run ahead of the checkpoint's hint before an append moves the
+    /// hint up: what a recovery, or a reader opening the log, reads past the hint stays this small.
+    /// </summary>
+    internal const long HintInterval = 4 << 20;
+
+    /// <summary>The checkpoint's hint, readable without `gate`.</summary>
+    private long postedHint;
+
     /// <summary>Where an append's records go: the first position, the end, a wrap marker if the lap's rest is skipped.</summary>
     private readonly record struct Reservation(long Start, long End, long Ticket, long Marker, long PhysicalDelta, ulong Generation);
 
@@ -59,6 +68,7 @@ public sealed partial class PmemLog
         {
         }
         Commit(scope, reservation.Ticket, reservation.End, 1);
+        AdvanceHintIfBehind();
         LogMetrics.Appended(1, record.Length, started);
         return new LogPosition(reservation.Start);
     }
@@ -109,8 +119,22 @@ public sealed partial class PmemLog
         {
         }
         Commit(scope, reservation.Ticket, reservation.End, records.Length);
+        AdvanceHintIfBehind();
         LogMetrics.Appended(records.Length, bytes, started);
         return new LogPosition(reservation.Start);
+    }
+
+    /// <summary>Persists a checkpoint with the committed end as the hint once it is <see cref="HintInterval"/> ahead (one persist per that many bytes).</summary>
+    private void AdvanceHintIfBehind()
+    {
+        if (Volatile.Read(ref committedEnd) - Volatile.Read(ref postedHint) < HintInterval)
+            return;
+        lock (gate)
+        {
+            // Every record in [hint, committedEnd) is committed and carries the current generation.
+            if (failure is null && committedEnd - checkpoint.Hint >= HintInterval)
+                WriteCheckpoint(checkpoint with { Hint = committedEnd });
+        }
     }
 
     /// <summary>On persistent memory the appender flushes and drains its own records; elsewhere the commit msyncs them.</summary>

@@ -69,6 +69,7 @@ public sealed partial class PmemLog : IDisposable
         this.options = options;
         this.check = check;
         this.checkpoint = checkpoint;
+        postedHint = checkpoint.Hint;
         this.committedEnd = committedEnd;
         start = checkpoint.Start;
         recordsPersistThemselves = file.Granularity != StoreGranularity.Page;
@@ -189,6 +190,7 @@ public sealed partial class PmemLog : IDisposable
         }
         LogMetrics.Flushed(1);
         checkpoint = next;
+        Volatile.Write(ref postedHint, next.Hint);
     }
 
     private void ThrowIfDisposed()

@@ -62,9 +62,10 @@ internal sealed class RecordCheck
             next = at + room;
             return RecordKind.Skip;
         }
-        if (end - at < LogLayout.RecordHeaderSize)
+        long physical = Ring.Physical(at);
+        if (Math.Min(end - at, file.Length - physical) < LogLayout.RecordHeaderSize)
         {
-            error = $"the record at {at} would have {end - at} bytes before the end, less than a record header.";
+            error = $"the record at {at} would have {Math.Min(end - at, file.Length - physical)} bytes before the end, less than a record header.";
             return RecordKind.Invalid;
         }
         ReadOnlySpan<byte> header = file.GetReadOnlySpan(Ring.Physical(at), LogLayout.RecordHeaderSize);
@@ -109,9 +110,9 @@ internal sealed class RecordCheck
             }
         }
         long size = LogLayout.RecordSize((int)stored);
-        if (size > end - at || size > room)
+        if (size > end - at || size > room || size > file.Length - physical)
         {
-            error = $"the record at {at} of {stored} bytes runs past the {(size > room ? "end of the record area" : "end")}.";
+            error = $"the record at {at} of {stored} bytes runs past the {(size > room ? "end of the record area" : size > end - at ? "end" : "end of the file")}.";
             return RecordKind.Invalid;
         }
         ReadOnlySpan<byte> payload = file.GetReadOnlySpan(Ring.Physical(at) + LogLayout.RecordHeaderSize, (int)stored);
@@ -129,12 +130,13 @@ internal sealed class RecordCheck
     /// <summary>True when the header at <paramref name="at"/> has a plausible length: damage to a record, rather than no record at all.</summary>
     public bool LooksLikeRecordHeader(long at, long end)
     {
-        if (end - at < LogLayout.RecordHeaderSize || Ring.RoomBeforeEnd(at) < LogLayout.RecordHeaderSize)
+        if (end - at < LogLayout.RecordHeaderSize || Ring.RoomBeforeEnd(at) < LogLayout.RecordHeaderSize
+            || file.Length - Ring.Physical(at) < LogLayout.RecordHeaderSize)
             return false;
         ReadOnlySpan<byte> header = file.GetReadOnlySpan(Ring.Physical(at), LogLayout.RecordHeaderSize);
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(header) & (Format == LogLayout.FormatOne ? uint.MaxValue : ~LogLayout.BatchContinues);
         bool lengthChecks = Format != LogLayout.FormatOne || BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) == ~length;
-        return length != 0 && length <= LogLayout.MaxPayload && lengthChecks && LogLayout.RecordSize((int)length) <= end - at;
+        return length != 0 && length <= LogLayout.MaxPayload && lengthChecks && LogLayout.RecordSize((int)length) <= Math.Min(end - at, file.Length - Ring.Physical(at));
     }
 
     /// <summary>The payload of a record that Examine found intact.</summary>

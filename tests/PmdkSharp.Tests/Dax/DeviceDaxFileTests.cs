@@ -16,6 +16,7 @@ namespace PmdkSharp.Tests.Dax;
 /// (PMDKSHARP_IN_DAX_VM=1) a missing device is a failure. Runs in <c>./build.sh test-dax</c>.
 /// </summary>
 [Trait("Category", "Dax")]
+[Collection(nameof(DeviceDaxCollection))] // one device: its tests take turns
 public class DeviceDaxFileTests
 {
     private readonly ITestOutputHelper output;
@@ -23,7 +24,7 @@ public class DeviceDaxFileTests
     public DeviceDaxFileTests(ITestOutputHelper output) => this.output = output;
 
     /// <summary>The device, after checking the environment: skip outside the VM, fail inside it when the device is missing.</summary>
-    private static DeviceDaxInfo Device(PmemBackendKind backend)
+    internal static DeviceDaxInfo Device(PmemBackendKind backend)
     {
         string? path = Environment.GetEnvironmentVariable("PMDKSHARP_DEVDAX");
         bool inVm = Environment.GetEnvironmentVariable("PMDKSHARP_IN_DAX_VM") == "1";

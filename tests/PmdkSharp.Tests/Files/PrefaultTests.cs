@@ -89,6 +89,48 @@ public class PrefaultTests
         }
     }
 
+    /// <summary>p50 microseconds of one 4 KiB copy into each page of [0, length), in page order.</summary>
+    private static double MedianPageWriteMicros(PmemFile file, int length)
+    {
+        ReadOnlySpan<byte> source = new byte[4096];
+        var micros = new double[length / 4096];
+        for (int page = 0; page < micros.Length; page++)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            source.CopyTo(file.GetSpan((long)page * 4096, 4096));
+            micros[page] = (System.Diagnostics.Stopwatch.GetTimestamp() - t0) * 1e6 / System.Diagnostics.Stopwatch.Frequency;
+        }
+        Array.Sort(micros);
+        return micros[micros.Length / 2];
+    }
+
+    /// <summary>
+    /// Touch makes each page's first user access at open: the first write into a page then costs what a
+    /// later one does. Populating alone leaves no guest fault, but where the hypervisor shadows page tables
+    /// (the PVM guest this suite runs in) the first user access still traps: 4.3-5.8 us p50 against 0.14 us.
+    /// A median ratio, the best of up to five attempts (writeback between open and pass only adds cost).
+    /// </summary>
+    [SkippableTheory]
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void Touch_leaves_the_first_write_of_a_page_as_cheap_as_the_second(PmemBackendKind backend, string directory)
+    {
+        const int length = 8 << 20;
+        double best = double.MaxValue;
+        string figures = "";
+        for (int attempt = 0; attempt < 5 && best > 3; attempt++)
+        {
+            using var test = new TestFile(backend, directory);
+            using var file = test.Open(test.Options(length, null) with { Prefault = PrefaultMode.Touch });
+            double first = MedianPageWriteMicros(file, length), second = MedianPageWriteMicros(file, length);
+            if (first / second < best)
+            {
+                best = first / second;
+                figures = $"first write per page p50 {first:F2} us, second {second:F2} us";
+            }
+        }
+        Assert.True(best <= 3, $"{backend} {directory}: {figures}: the first write still pays for the page");
+    }
+
     [SkippableTheory]
     [ClassData(typeof(BackendsAndDirectories))]
     public void Prefault_applies_to_grown_tails(PmemBackendKind backend, string directory)

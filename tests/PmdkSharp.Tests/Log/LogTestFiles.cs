@@ -20,7 +20,7 @@ internal static class LogTestFiles
     /// <summary>Payload i of a run: its length and bytes follow from (seed, i), so a reader can check any record alone.</summary>
     public static byte[] Payload(int seed, long i, int maxLength = 300)
     {
-        var random = new Random(HashCode.Combine(seed, i));
+        var random = new Random(unchecked(seed * 1_000_003 + (int)i)); // not HashCode.Combine: its seed changes per process
         var bytes = new byte[random.Next(1, maxLength + 1)];
         random.NextBytes(bytes);
         return bytes;

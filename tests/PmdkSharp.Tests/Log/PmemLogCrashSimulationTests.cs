@@ -11,9 +11,10 @@ namespace PmdkSharp.Tests.Log;
 
 /// <summary>
 /// The log under the crash simulator with adversarial write-back: every crash point of a seeded
-/// workload (appends, batches, growth, truncation, and the log's creation), several seeds. After each
-/// crash the reopened log holds every acknowledged record, byte for byte, plus at most the whole of
-/// the operation that was in flight; nothing torn, nothing reported corrupt.
+/// workload (appends, batches, growth, truncation, head drops, the ring's wrap, and the log's creation),
+/// several seeds. After each crash the reopened log holds every acknowledged live record, byte for byte,
+/// plus at most the whole of the operation that was in flight; nothing torn, nothing dropped back,
+/// nothing reported corrupt.
 /// </summary>
 public class PmemLogCrashSimulationTests
 {
@@ -31,13 +32,15 @@ public class PmemLogCrashSimulationTests
         using var test = new TempPath(TestEnvironment.Directories[0]);
         int baseSeed = Environment.TickCount;
         output.WriteLine($"base seed {baseSeed}, {Seeds} seeds");
-        int crashPoints = 0;
+        int crashPoints = 0, wrapped = 0;
         for (int s = 0; s < Seeds; s++)
         {
             int seed = baseSeed + s;
             var counting = new CrashSimulator(seed);
             File.Delete(test.Path);
-            new Workload(test.Path, backend, counting, seed).Run();
+            var first = new Workload(test.Path, backend, counting, seed);
+            first.Run();
+            wrapped += first.Wrapped ? 1 : 0;
             long points = counting.PersistCalls;
             counting.Crash();
 
@@ -59,19 +62,26 @@ public class PmemLogCrashSimulationTests
                 Assert.True(problem is null, $"{backend}, seed {seed}, crash point {point} of {points}: {problem}");
             }
         }
-        output.WriteLine($"{crashPoints} crash points recovered");
+        output.WriteLine($"{crashPoints} crash points recovered; {wrapped} of {Seeds} workloads wrapped the ring");
+        Assert.True(wrapped >= Seeds / 8, $"only {wrapped} of {Seeds} workloads wrapped the ring");
         Assert.True(crashPoints >= Seeds * 20, $"only {crashPoints} crash points");
     }
 
     /// <summary>A seeded run of appends, batches and truncations that remembers what was acknowledged.</summary>
     private sealed class Workload
     {
+        /// <summary>A ring of 36 KiB: the workload's records wrap it several times.</summary>
+        private const long MaxLength = 40 << 10;
+
         private readonly string path;
         private readonly PmemBackendKind backend;
         private readonly CrashSimulator simulator;
         private readonly Random random;
         private List<byte[]> acknowledged = new();
         private List<byte[]>? alternative; // what the log may also hold if the operation in flight completed
+
+        /// <summary>True once an append landed in the ring's second lap.</summary>
+        public bool Wrapped { get; private set; }
 
         public Workload(string path, PmemBackendKind backend, CrashSimulator simulator, int seed)
         {
@@ -86,18 +96,46 @@ public class PmemLogCrashSimulationTests
             alternative = new List<byte[]>();
             using PmemLog log = PmemLog.Open(path, new PmemLogOptions
             {
-                Backend = backend, Length = 8 << 10, MaxLength = 4 << 20, CrashSimulator = simulator,
+                Backend = backend, Length = 8 << 10, MaxLength = MaxLength, CrashSimulator = simulator,
             });
             var positions = new List<LogPosition>();
-            for (int op = 0; op < 24; op++)
+            for (int op = 0; op < 32; op++)
             {
-                int kind = random.Next(10);
+                int kind = random.Next(12);
+                try
+                {
+                    Step(log, kind, positions);
+                }
+                catch (PmemLogFullException)
+                {
+                    // Nothing was written: the consumer drops the older half, and the ring wraps into it.
+                    alternative = acknowledged;
+                    DropHead(log, positions, positions.Count / 2);
+                }
+            }
+            alternative = null;
+        }
+
+        private void DropHead(PmemLog log, List<LogPosition> positions, int drop)
+        {
+            if (drop == 0)
+                return;
+            alternative = acknowledged.Skip(drop).ToList();
+            log.TruncateBefore(positions[drop]);
+            positions.RemoveRange(0, drop);
+            acknowledged = alternative;
+        }
+
+        private void Step(PmemLog log, int kind, List<LogPosition> positions)
+        {
+            {
                 if (kind < 6)
                 {
                     byte[] record = Payload(random.Next(1, 3000));
                     alternative = [.. acknowledged, record];
                     positions.Add(log.Append(record));
                     acknowledged = alternative;
+                    Wrapped |= positions[^1].Offset >= 4096 + log.Capacity;
                 }
                 else if (kind < 9)
                 {
@@ -109,8 +147,9 @@ public class PmemLogCrashSimulationTests
                     log.AppendBatch(batch.Select(b => (ReadOnlyMemory<byte>)b).ToArray(), at);
                     positions.AddRange(at);
                     acknowledged = alternative;
+                    Wrapped |= positions[^1].Offset >= 4096 + log.Capacity;
                 }
-                else if (positions.Count > 0)
+                else if (kind < 10 && positions.Count > 0)
                 {
                     int keep = random.Next(positions.Count);
                     alternative = acknowledged.Take(keep).ToList();
@@ -118,8 +157,11 @@ public class PmemLogCrashSimulationTests
                     positions.RemoveRange(keep, positions.Count - keep);
                     acknowledged = alternative;
                 }
+                else
+                {
+                    DropHead(log, positions, random.Next(positions.Count + 1) / 2);
+                }
             }
-            alternative = null;
         }
 
         /// <summary>Reopens the log without the simulator; returns what is wrong, or null.</summary>
@@ -128,7 +170,7 @@ public class PmemLogCrashSimulationTests
             var recovered = new List<byte[]>();
             try
             {
-                using PmemLog log = PmemLog.Open(path, new PmemLogOptions { Backend = backend, Length = 8 << 10, MaxLength = 4 << 20 });
+                using PmemLog log = PmemLog.Open(path, new PmemLogOptions { Backend = backend, Length = 8 << 10, MaxLength = MaxLength });
                 foreach (LogRecord record in log.ReadAll())
                     recovered.Add(record.Payload.ToArray());
             }

@@ -115,7 +115,7 @@ public class PmemLogRecoveryTests
         TestEnvironment.Require(backend);
         foreach ((string what, int record, int offset, byte mask) in new (string, int, int, byte)[]
         {
-            ("payload bit", 7, LogTestFiles.RecordHeaderSize + 3, 0x01),
+            ("payload bit", 7, LogTestFiles.RecordHeaderSize, 0x01), // the first payload byte: every payload has one
             ("length field", 12, 0, 0x04),
             ("generation field", 20, 4, 0x80),
             ("checksum", 25, 9, 0x10),
@@ -190,6 +190,22 @@ public class PmemLogRecoveryTests
         using var reopened = PmemLog.Open(path.Path, LogTestFiles.Options(backend));
         Assert.Equal(positions[2], reopened.Start);
         Assert.Equal(4, Count(reopened));
+    }
+
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void A_long_running_writer_keeps_the_hint_close_behind_its_end(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(TestEnvironment.Directories[0], ".log");
+        using var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend, maxLength: 32 << 20));
+        byte[] record = new byte[4000];
+        while (log.End.Offset < 3 * PmemLog.HintInterval)
+            log.Append(record);
+        // What a reader or a recovery would start from, read from the file while the writer is open.
+        LogCheckpoint current = LogCheckpoint.ReadCurrent(File.ReadAllBytes(path.Path).AsSpan(0, 4096))!.Value;
+        Assert.True(log.End.Offset - current.Hint < PmemLog.HintInterval + record.Length + 32,
+            $"hint {current.Hint}, end {log.End.Offset}: the hint fell more than {PmemLog.HintInterval} bytes behind");
     }
 
     internal static List<LogPosition> Fill(string path, PmemBackendKind backend, int count, int seed)

@@ -17,13 +17,18 @@ public class PmemMetricsTests
         private readonly Dictionary<string, double> sums = new();
         private readonly Dictionary<string, int> counts = new();
         private readonly Dictionary<string, double> latest = new();
+        private readonly List<Instrument> enabled = new();
 
         public Recorder()
         {
             listener.InstrumentPublished = (instrument, l) =>
             {
                 if (instrument.Meter.Name == PmemMetrics.MeterName)
+                {
                     l.EnableMeasurementEvents(instrument);
+                    lock (gate)
+                        enabled.Add(instrument);
+                }
             };
             listener.SetMeasurementEventCallback<long>((i, value, tags, _) => Add(i.Name, value, tags));
             listener.SetMeasurementEventCallback<double>((i, value, tags, _) => Add(i.Name, value, tags));
@@ -51,7 +56,14 @@ public class PmemMetricsTests
             lock (gate) return latest.GetValueOrDefault(name);
         }
 
-        public void Dispose() => listener.Dispose();
+        public void Dispose()
+        {
+            // Disabled one by one first (see LogMetricsTests.Recorder): no instrument stays enabled for the next test.
+            lock (gate)
+                foreach (Instrument instrument in enabled)
+                    listener.DisableMeasurementEvents(instrument);
+            listener.Dispose();
+        }
     }
 
     [SkippableTheory]
