@@ -101,7 +101,7 @@ run_tests() {  # run_tests TRX SETTING FILTER: the exit status of dotnet test
 }
 
 failed_tests() {  # the names of the failed tests in a TRX, one a line
-  perl -ne 'while (/<UnitTestResult\b[^>]*>/g) { my $r = $&; my $n; if ($r =~ /outcome="Failed"/ && $r =~ /testName="([^"]*)"/) { ($n = $1) =~ s/&quot;/"/g; $n =~ s/&amp;/&/g; print "$n\n" } }' "$1"
+  perl -ne 'while (/<UnitTestResult\b[^>]*>/g) { my $r = $&; my $n; if ($r =~ /outcome="Failed"/ && $r =~ /testName="([^"]*)"/) { ($n = $1) =~ s/&quot;/"/g; $n =~ s/&lt;/</g; $n =~ s/&gt;/>/g; $n =~ s/&amp;/&/g; print "$n\n" } }' "$1"
 }
 
 crashed() {  # whether a TRX reports a test host that crashed or a run that was aborted
