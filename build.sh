@@ -5,6 +5,7 @@
 #   regen        regenerate generated/ from the installed headers (apt packages first)
 #   check-regen  regen, then fail if generated/ differs from what is committed
 #   test         deps + build + check-regen + every test suite, on both backends; prints "N passed, N failed, N skipped"
+#   test-library the library suite alone, already built (FRAMEWORK, PMDKSHARP_TEST_SETTINGS select it); same summary line
 #   demo         the main job: pmemsharp info + bench --quick
 #   bench        BenchmarkDotNet micro-benchmarks
 #   bench-smoke  pmemsharp bench at a tiny size, and a short log-soak (CI; no timing assertions)
@@ -21,8 +22,12 @@
 #                the pmemsharp tool installed from the feed (info, info --json), and README's project recipe verbatim
 #   arm64-check  pack, the bindings regenerated for aarch64 and diffed, the AotSmoke app for linux-arm64 under qemu-user
 #   reliability  the reliability suite in long mode (1000 kill cycles per setting, 30 s growth under load); figures in .build/reliability.txt
-#   test-docker  docker/Dockerfile built and run here (eng/test-docker.sh: own dockerd, debootstrap base image): ./build.sh test in a container (not CI)
-# CONFIGURATION (default Release) and FRAMEWORK (default: each project's own) select the build that is run.
+#   test-docker  docker/Dockerfile built and run here (eng/test-docker.sh: own dockerd, debootstrap base image): ./build.sh test in a
+#                container; PMDKSHARP_DOCKER_SUITE=emulated runs only the emulated-pmem setting on net10.0 there (CI)
+#   mutation-check [--smoke] [--baseline] [NAME...]  the one-line mutants of eng/mutants.txt, each on a scratch copy of the
+#                tree against the tests that must kill it (eng/mutation-check.sh); fails unless each is killed by an assertion
+# CONFIGURATION (default Release) and FRAMEWORK (default: each project's own) select the build that is run;
+# PMDKSHARP_TEST_SETTINGS (default "emulated-pmem msync-path") the library suite's settings.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -32,7 +37,9 @@ FRAMEWORK=${FRAMEWORK:-}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_NOLOGO=1
 
 APT_PACKAGES=(libpmem1 libpmem-dev libpmem2 libpmem2-dev libclang1-14 libclang-common-14-dev gcc libc6-dev
-  patchelf zlib1g-dev curl util-linux)  # pack: patchelf; native AOT: gcc + zlib1g-dev; sample-check: curl, unshare
+  patchelf zlib1g-dev curl util-linux libpmem1-debug)
+# pack: patchelf; native AOT: gcc + zlib1g-dev; sample-check: curl, unshare; libpmem1-debug: libpmem's debug build, whose
+# log of every flush and drain tests/PmdkSharp.Tests/Durability/DebugLibpmemTests reads
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -129,6 +136,22 @@ run_tests() {
   if ((status != 0)); then echo "$name ($framework): dotnet test exited with $status" >>"$OUT/test-results/exit-codes"; fi
 }
 
+# The library suite (tests/PmdkSharp.Tests) in each setting of PMDKSHARP_TEST_SETTINGS, for each target framework.
+library_suite() {
+  local framework setting
+  for framework in $(frameworks_of tests/PmdkSharp.Tests); do
+    for setting in ${PMDKSHARP_TEST_SETTINGS:-emulated-pmem msync-path}; do
+      run_tests "$setting" tests/PmdkSharp.Tests "$framework" "$setting"
+    done
+  done
+}
+
+test_library() {
+  rm -rf "$OUT/test-results"; mkdir -p "$OUT/test-results"
+  library_suite
+  tests/summarize-trx.sh "$OUT/test-results"
+}
+
 test_all() {
   deps
   build
@@ -140,10 +163,7 @@ test_all() {
   # The library ships net8.0 and net10.0 and its suite runs on both (the net8.0 build is self-contained: it
   # brings the .NET 8 runtime, which is not installed). libpmem reads PMEM_IS_PMEM_FORCE once per process,
   # so emulated pmem and the msync path are two runs.
-  for framework in $(frameworks_of tests/PmdkSharp.Tests); do
-    run_tests emulated-pmem tests/PmdkSharp.Tests "$framework" emulated-pmem
-    run_tests msync-path tests/PmdkSharp.Tests "$framework" msync-path
-  done
+  library_suite
   for framework in $(frameworks_of tests/PmdkSharp.Extensions.Hosting.Tests); do
     run_tests hosting tests/PmdkSharp.Extensions.Hosting.Tests "$framework" msync-path
   done
@@ -347,6 +367,7 @@ case "${1:-}" in
   regen) regen ;;
   check-regen) check_regen ;;
   test) test_all ;;
+  test-library) test_library ;;
   demo) demo ;;
   bench) shift; bench "$@" ;;
   bench-smoke) deps >/dev/null; bench_smoke ;;
@@ -360,5 +381,6 @@ case "${1:-}" in
   reliability) reliability ;;
   apt-deps) apt_deps ;;  # deps without the restore (docker/Dockerfile's cached layer)
   test-docker) eng/test-docker.sh ;;
+  mutation-check) shift; apt_deps; eng/mutation-check.sh "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -62,3 +62,26 @@ for lib in libpmem.so.1:Libpmem.g.cs libpmem2.so.1:Libpmem2.g.cs; do
   done
 done
 echo "check-arch: every imported libpmem/libpmem2 function is exported by the $arch libraries" >&2
+
+# 4. The generated structs have ARCH's C layout: the probe PmdkSharp.TestHost writes (sizeof and offsetof of every
+#    struct in generated/ with fields), cross-compiled statically and run under qemu-user, must print what .NET's
+#    layout of those structs is (the TestHost's layout-expected; sequential structs of fixed-width fields and nuint
+#    lay out alike on every 64-bit target). tests/PmdkSharp.Tests/Interop/GeneratedStructLayoutTests does the same on the host.
+cc=$triplet-gcc qemu=qemu-$(cut -d- -f1 <<<"$triplet")-static
+missing=()
+command -v "$cc" >/dev/null || missing+=("gcc-$triplet")
+dpkg-query -W -f='${Status}' "libc6-dev-$arch-cross" 2>/dev/null | grep -q 'install ok installed' || missing+=("libc6-dev-$arch-cross")
+command -v "$qemu" >/dev/null || missing+=(qemu-user-static)
+if ((${#missing[@]})); then
+  echo "check-arch: apt-get install ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+dotnet build "$root/tests/PmdkSharp.TestHost" -c Release -f net10.0 --nologo -v q -clp:ErrorsOnly >&2
+testhost=(dotnet "$(dotnet msbuild "$root/tests/PmdkSharp.TestHost" -nologo -getProperty:TargetPath -p:Configuration=Release -p:TargetFramework=net10.0)")
+"${testhost[@]}" layout-probe >"$work/layout-probe.c"
+"${testhost[@]}" layout-expected >"$work/layout-expected.txt"
+# The cross compiler's own glibc and kernel headers come first; the PMDK headers (identical on every architecture, step 1) after.
+"$cc" -static -Wall -Werror -I "$here" -idirafter "$sysroot/usr/include" -o "$work/layout-probe-$arch" "$work/layout-probe.c"
+"$qemu" "$work/layout-probe-$arch" >"$work/layout-$arch.txt"
+diff -u "$work/layout-expected.txt" "$work/layout-$arch.txt" >&2 || fail "struct layouts on $arch differ from the generated structs"
+echo "check-arch: $(grep -c ' size ' "$work/layout-$arch.txt") generated structs, $(grep -c ' offset ' "$work/layout-$arch.txt") fields: $arch's C layout equals .NET's" >&2

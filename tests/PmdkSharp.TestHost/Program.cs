@@ -35,6 +35,11 @@ public static class Program
         ["read"] = ("<path> <backend> <readonly|readwrite>", Reliability.ReliabilityCommands.Read),
         ["leak-loop"] = ("<dir> <backend> <seconds> <max-iterations> <dispose|finalize>", Reliability.ReliabilityCommands.LeakLoop),
         ["eintr-grow"] = ("<dir> <backend> <seconds>", Reliability.ReliabilityCommands.EintrGrow),
+        // Every persisting member under libpmem's debug build (tests/PmdkSharp.Tests/Durability/DebugLibpmemTests).
+        ["persisting-calls"] = ("<dir> [name...]", Durability.PersistingCallsCommand.Run),
+        // The generated structs' layout: the C probe's source, and .NET's side in the probe's output format.
+        ["layout-probe"] = ("", _ => { Console.Out.Write(Interop.GeneratedStructLayouts.ProbeSource()); return Success; }),
+        ["layout-expected"] = ("", _ => { Console.Out.Write(Interop.GeneratedStructLayouts.Expected()); return Success; }),
         // Power cuts in the DAX VM (tests/dax/power-cut.sh).
         ["power-log"] = ("<verify|persist|no-persist> <name>=<backend>:<path>...", Reliability.ReliabilityCommands.PowerLog),
     };
