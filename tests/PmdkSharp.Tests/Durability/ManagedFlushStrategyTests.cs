@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using PmdkSharp.Durability;
+using PmdkSharp.FlushEngine;
 using PmdkSharp.TestHost.Durability;
 using PmdkSharp.Tests.Infrastructure;
 using Xunit;
