@@ -75,13 +75,17 @@ public class PmemLogConcurrencyTests
                             batch[k] = MakePayload(Id(thread, i + k), seed);
                         var positions = new LogPosition[count];
                         log.AppendBatch(batch, positions);
+                        // Acknowledged means committed: the end already covers the whole batch.
+                        Assert.True(log.End > positions[count - 1], $"AppendBatch returned {positions[count - 1]} before the end {log.End} covered it");
                         for (int k = 0; k < count; k++)
                             Assert.True(acknowledged.TryAdd(Id(thread, i + k), positions[k]));
                         i += count;
                     }
                     else
                     {
-                        Assert.True(acknowledged.TryAdd(Id(thread, i), log.Append(MakePayload(Id(thread, i), seed))));
+                        LogPosition at = log.Append(MakePayload(Id(thread, i), seed));
+                        Assert.True(log.End > at, $"Append returned {at} before the end {log.End} covered it");
+                        Assert.True(acknowledged.TryAdd(Id(thread, i), at));
                         i++;
                     }
                 }
