@@ -195,7 +195,7 @@ internal sealed unsafe class GrowthBench : IBenchSection
         {
             using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite);
             stream.SetLength(s.RefaultBytes);
-            int fd = (int)stream.SafeFileHandle.DangerousGetHandle();
+            Microsoft.Win32.SafeHandles.SafeFileHandle fd = stream.SafeFileHandle;
             byte* address = Map(fd, s.RefaultBytes);
             TouchPages(address, s.RefaultBytes);
             long t0 = Sys.Timestamp();
@@ -217,7 +217,7 @@ internal sealed unsafe class GrowthBench : IBenchSection
         }
     }
 
-    private static byte* Map(int fd, long length)
+    private static byte* Map(Microsoft.Win32.SafeHandles.SafeFileHandle fd, long length)
     {
         void* address = mmap(null, (nuint)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (address == (void*)MAP_FAILED)

@@ -148,7 +148,7 @@ internal sealed class RangeControlBench : IBenchSection
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
         stream.Flush(flushToDisk: true);
-        int error = posix_fadvise((int)stream.SafeFileHandle.DangerousGetHandle(), 0, 0, POSIX_FADV_DONTNEED);
+        int error = posix_fadvise(stream.SafeFileHandle, 0, 0, POSIX_FADV_DONTNEED);
         if (error != 0)
             throw new IOException($"posix_fadvise(POSIX_FADV_DONTNEED) on {path} failed with {error}");
     }
