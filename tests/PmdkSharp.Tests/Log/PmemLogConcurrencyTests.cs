@@ -112,6 +112,49 @@ public class PmemLogConcurrencyTests
         output.WriteLine($"{records} records from {appenders} appenders, {readers} readers; file grew to {log.Length} bytes");
     }
 
+    /// <summary>
+    /// Acknowledgement in file order: an append stopped after its reservation, with its record
+    /// written but not yet durable (held in its persist, on pmem its own flush, elsewhere the
+    /// commit's msync), keeps a later append from returning, though the later one's record is
+    /// written (and on pmem flushed) already. Both return once the first goes on, and each is
+    /// within the end. Guards the commit's "every earlier append completed" condition.
+    /// </summary>
+    [SkippableTheory]
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void A_later_append_never_returns_before_an_earlier_one_is_durable(PmemBackendKind backend, string directory)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(directory, ".log");
+        HoldingStrategy? holding = null;
+        PmemLogOptions defaults = LogTestFiles.Options(backend);
+        using var log = PmemLog.Open(path.Path, new PmemLogOptions
+        {
+            Backend = backend, Length = defaults.Length, MaxLength = defaults.MaxLength,
+            StrategyDecorator = inner => holding = new HoldingStrategy(inner),
+        });
+        Assert.NotNull(holding);
+        log.Append(new byte[] { 1 }); // the log's own start-up persists are behind us
+
+        var first = new Thread(() => log.Append(new byte[] { 2 }));
+        holding.HoldNext(first.ManagedThreadId);
+        first.Start();
+        Assert.True(holding.Holding.Wait(TimeSpan.FromSeconds(30)), "the first append never reached its persist");
+
+        var second = Task.Run(() => log.Append(new byte[] { 3 }));
+        // The second append cannot return while the first is held, however long we wait; a commit
+        // that acknowledged out of order returns it at once.
+        bool returnedEarly = second.Wait(TimeSpan.FromSeconds(2));
+        holding.Release();
+        first.Join();
+        LogPosition secondAt = second.GetAwaiter().GetResult();
+        Assert.False(returnedEarly, $"the second append returned ({secondAt}) while the first, before it, was not yet durable");
+        Assert.True(log.End > secondAt);
+        var payloads = new List<byte>();
+        foreach (LogRecord record in log.ReadAll())
+            payloads.AddRange(record.Payload.ToArray());
+        Assert.Equal(new byte[] { 1, 2, 3 }, payloads);
+    }
+
     private static long Id(int thread, int index) => ((long)thread << 32) | (uint)index;
 
     private static byte[] MakePayload(long id, int seed)
