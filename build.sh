@@ -208,13 +208,15 @@ bench_smoke() {
 }
 
 # One log-retention run (tests/PmdkSharp.Benchmarks/LogRetentionRun.cs): DIR APPENDS WINDOW_MIB ROUNDS [VAR=VALUE...];
-# it exits non-zero when the file, the mapping or its resident bytes passed the window.
+# it exits non-zero when the file, the mapping or its resident bytes passed the window. COMPARE_APPENDS, when set, is the
+# appends of each round of the with/without head drops comparison (default: APPENDS, at most half the window).
 log_retention() {
   local dir=$1 appends=$2 window=$3 rounds=$4 dll
   shift 4
   dll=$(target_path tests/PmdkSharp.Benchmarks/PmdkSharp.Benchmarks.csproj)
   [[ -f $dll ]] || dotnet build tests/PmdkSharp.Benchmarks -c "$CONFIG" --nologo -v q -clp:ErrorsOnly
-  env "$@" dotnet "$dll" log-retention --dir "$dir" --appends "$appends" --window-mib "$window" --rounds "$rounds"
+  env "$@" dotnet "$dll" log-retention --dir "$dir" --appends "$appends" --window-mib "$window" --rounds "$rounds" \
+    --compare-appends "${COMPARE_APPENDS:-0}"
 }
 
 log_soak() {
@@ -223,7 +225,7 @@ log_soak() {
   mkdir -p "$OUT" /var/tmp/pmdksharp-soak
   {
     log_retention /dev/shm "${PMDKSHARP_SOAK_APPENDS:-1000000000}" 256 3 PMEM_IS_PMEM_FORCE=1
-    log_retention /var/tmp/pmdksharp-soak "${PMDKSHARP_SOAK_DISK_APPENDS:-1000000}" 256 3
+    COMPARE_APPENDS=20000 log_retention /var/tmp/pmdksharp-soak "${PMDKSHARP_SOAK_DISK_APPENDS:-1000000}" 256 3
   } 2>&1 | tee "$OUT/log-soak.txt"
   return "${PIPESTATUS[0]}"
 }
