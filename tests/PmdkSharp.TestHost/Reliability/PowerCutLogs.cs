@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.IO;
 using PmdkSharp.Durability;
 using PmdkSharp.Log;
@@ -11,6 +12,12 @@ internal interface IPowerCutLog : IDisposable
 {
     /// <summary>The sequence number of the last recovered or appended record (records are 1, 2, 3, ...).</summary>
     long LastSequence { get; }
+
+    /// <summary>
+    /// The sequence number of the first live record of a log that drops its head (LastSequence + 1
+    /// when it holds none); null for a log that always starts at record 1.
+    /// </summary>
+    long? FirstSequence { get; }
 
     /// <summary>Appends the next <paramref name="count"/> records durably (a batch when more than one), unless persists are dropped.</summary>
     void Append(int count);
@@ -32,6 +39,8 @@ internal sealed class ChecksummedPowerCutLog : IPowerCutLog
     }
 
     public long LastSequence { get; private set; }
+
+    public long? FirstSequence => null;
 
     /// <summary>Recovers the log at <paramref name="path"/>; <paramref name="error"/> says why it is corrupt (and null is returned).</summary>
     public static ChecksummedPowerCutLog? Recover(string path, PmemBackendKind backend, bool persist, out string? error)
@@ -74,25 +83,34 @@ internal sealed class ChecksummedPowerCutLog : IPowerCutLog
 /// <summary>
 /// The library's <see cref="PmemLog"/>; record N is <see cref="LogCommands.Payload"/>(N). Without
 /// persists (the no-persist mutation) its file's durability strategy drops every flush and drain.
+/// A ring (<see cref="RingMaxLength"/>) drops its head as it appends (PowerCutHeadDrops.cs), so it
+/// holds records F, F+1, ..., L, F being any sequence number.
 /// </summary>
-internal sealed class PmemLogPowerCutLog : IPowerCutLog
+internal sealed partial class PmemLogPowerCutLog : IPowerCutLog
 {
     private readonly PmemLog log;
     private readonly ReadOnlyMemory<byte>[] batch = new ReadOnlyMemory<byte>[16];
+    private readonly LogPosition[] positions = new LogPosition[16];
+    // A ring's live records, oldest first: the head is dropped at one of their positions.
+    private readonly Queue<(long Sequence, LogPosition Position)>? live;
 
-    private PmemLogPowerCutLog(PmemLog log, long lastSequence)
+    private PmemLogPowerCutLog(PmemLog log, long lastSequence, Queue<(long, LogPosition)>? live)
     {
         this.log = log;
+        this.live = live;
         LastSequence = lastSequence;
     }
 
     public long LastSequence { get; private set; }
 
+    public long? FirstSequence => live is null ? null : live.Count > 0 ? live.Peek().Sequence : LastSequence + 1;
+
     /// <summary>
-    /// Opens (recovers) the log and reads every record: each must be the next sequence number with
-    /// exactly its payload. <paramref name="error"/> says what was wrong (and null is returned).
+    /// Opens (recovers) the log and reads every record from its start: each must be the next
+    /// sequence number with exactly its payload, the first being 1 (or, for a ring, any sequence
+    /// number). <paramref name="error"/> says what was wrong (and null is returned).
     /// </summary>
-    public static PmemLogPowerCutLog? Recover(string path, PmemBackendKind backend, bool persist, out string? error)
+    public static PmemLogPowerCutLog? Recover(string path, PmemBackendKind backend, bool persist, bool ring, out string? error)
     {
         PmemLog log;
         try
@@ -101,7 +119,7 @@ internal sealed class PmemLogPowerCutLog : IPowerCutLog
             {
                 Backend = backend,
                 Length = 64 << 10,
-                MaxLength = 1L << 30,
+                MaxLength = ring ? RingMaxLength : 1L << 30,
                 StrategyDecorator = persist ? null : inner => new DroppedPersistStrategy(inner),
             });
         }
@@ -110,20 +128,26 @@ internal sealed class PmemLogPowerCutLog : IPowerCutLog
             error = $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" ");
             return null;
         }
+        var live = ring ? new Queue<(long, LogPosition)>() : null;
         long sequence = 0;
+        bool first = true;
         error = null;
         try
         {
             foreach (LogRecord record in log.ReadAll())
             {
+                long found = record.Payload.Length >= sizeof(long) ? BinaryPrimitives.ReadInt64LittleEndian(record.Payload) : -1;
+                if (first && ring && found >= 1)
+                    sequence = found - 1; // the checks below hold it to exactly record `found`
+                first = false;
                 byte[] expected = LogCommands.Payload(sequence + 1);
                 if (!record.Payload.SequenceEqual(expected))
                 {
-                    long found = record.Payload.Length >= sizeof(long) ? BinaryPrimitives.ReadInt64LittleEndian(record.Payload) : -1;
                     error = $"record {sequence + 1} at {record.Position}: {record.Payload.Length} bytes, sequence {found}, not the expected {expected.Length} bytes";
                     break;
                 }
                 sequence++;
+                live?.Enqueue((sequence, record.Position));
             }
         }
         catch (PmemLogCorruptException e)
@@ -135,21 +159,20 @@ internal sealed class PmemLogPowerCutLog : IPowerCutLog
             log.Dispose();
             return null;
         }
-        return new PmemLogPowerCutLog(log, sequence);
+        return new PmemLogPowerCutLog(log, sequence, live);
     }
 
     public void Append(int count)
     {
+        for (int i = 0; i < count; i++)
+            batch[i] = LogCommands.Payload(LastSequence + 1 + i);
+        DropHeadNowAndThen();
         if (count == 1)
-        {
-            log.Append(LogCommands.Payload(LastSequence + 1));
-        }
+            positions[0] = log.Append(batch[0].Span);
         else
-        {
-            for (int i = 0; i < count; i++)
-                batch[i] = LogCommands.Payload(LastSequence + 1 + i);
-            log.AppendBatch(batch.AsSpan(0, count));
-        }
+            log.AppendBatch(batch.AsSpan(0, count), positions);
+        for (int i = 0; i < count; i++)
+            live?.Enqueue((LastSequence + 1 + i, positions[i]));
         LastSequence += count;
     }
 
