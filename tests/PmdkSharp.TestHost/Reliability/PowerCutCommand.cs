@@ -27,7 +27,8 @@ public static partial class ReliabilityCommands
     /// <para>
     /// MODE verify stops there. MODE persist (or no-persist, a mutation that must make the host's
     /// check fail: the ChecksummedLog skips its persists, PmemLog's file drops every flush, drain
-    /// and msync) then starts a fresh control per log and appends forever, round-robin over the
+    /// and msync; or no-persist-drops, a mutation for the rings: their TruncateBefore persists
+    /// nothing) then starts a fresh control per log and appends forever, round-robin over the
     /// logs: for each record N a control record is stored without any persist (power cut loses it
     /// unless something else wrote it back), then the log's records are appended, and only after
     /// Append returned "ack NAME N" is printed for each. The host reads the acks through the VM's
@@ -36,10 +37,15 @@ public static partial class ReliabilityCommands
     /// </summary>
     public static int PowerLog(string[] args)
     {
-        if (args.Length < 2 || args[0] is not ("verify" or "persist" or "no-persist"))
-            throw new ArgumentException("power-log <verify|persist|no-persist> [seed=S] <name>=[pmemlog+|pmemlog-ring+]<backend>:<path>...");
+        if (args.Length < 2 || args[0] is not ("verify" or "persist" or "no-persist" or "no-persist-drops"))
+            throw new ArgumentException("power-log <verify|persist|no-persist|no-persist-drops> [seed=S] <name>=[pmemlog+|pmemlog-ring+]<backend>:<path>...");
         bool append = args[0] != "verify";
-        bool persist = args[0] == "persist";
+        PowerCutPersists persists = args[0] switch
+        {
+            "no-persist" => PowerCutPersists.None,
+            "no-persist-drops" => PowerCutPersists.AllButHeadDrops,
+            _ => PowerCutPersists.All,
+        };
         int specsFrom = 1;
         int seed = Environment.TickCount;
         if (args[1].StartsWith("seed=", StringComparison.Ordinal))
@@ -69,8 +75,8 @@ public static partial class ReliabilityCommands
 
                 string? error;
                 IPowerCutLog? log = pmemLog
-                    ? PmemLogPowerCutLog.Recover(path, backend, persist, ring, out error)
-                    : ChecksummedPowerCutLog.Recover(path, backend, persist, out error);
+                    ? PmemLogPowerCutLog.Recover(path, backend, persists, ring, out error)
+                    : ChecksummedPowerCutLog.Recover(path, backend, persists != PowerCutPersists.None, out error);
                 if (log is null)
                 {
                     output.WriteLine($"corrupt {name} {error}");

@@ -59,7 +59,11 @@ internal sealed partial class PmemLogPowerCutLog
         long keep = random.NextInt64(earliest, LastSequence + 1);
         LogPosition at = live.ElementAt(checked((int)(keep - first))).Position;
         output.WriteLine($"dropping {name} {keep}");
+        if (headDropsUnpersisted is not null)
+            headDropsUnpersisted.Value = true;
         log.TruncateBefore(at);
+        if (headDropsUnpersisted is not null)
+            headDropsUnpersisted.Value = false;
         output.WriteLine($"dropped {name} {keep}");
         while (live.Peek().Sequence < keep)
             live.Dequeue();

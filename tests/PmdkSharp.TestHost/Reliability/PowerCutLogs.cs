@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.IO;
 using PmdkSharp.Durability;
 using PmdkSharp.Log;
@@ -93,11 +94,14 @@ internal sealed partial class PmemLogPowerCutLog : IPowerCutLog
     private readonly LogPosition[] positions = new LogPosition[16];
     // A ring's live records, oldest first: the head is dropped at one of their positions.
     private readonly Queue<(long Sequence, LogPosition Position)>? live;
+    // The AllButHeadDrops mutation: set while TruncateBefore runs, and the file's strategy then persists nothing.
+    private readonly StrongBox<bool>? headDropsUnpersisted;
 
-    private PmemLogPowerCutLog(PmemLog log, long lastSequence, Queue<(long, LogPosition)>? live)
+    private PmemLogPowerCutLog(PmemLog log, long lastSequence, Queue<(long, LogPosition)>? live, StrongBox<bool>? headDropsUnpersisted)
     {
         this.log = log;
         this.live = live;
+        this.headDropsUnpersisted = headDropsUnpersisted;
         LastSequence = lastSequence;
     }
 
@@ -110,9 +114,11 @@ internal sealed partial class PmemLogPowerCutLog : IPowerCutLog
     /// sequence number with exactly its payload, the first being 1 (or, for a ring, any sequence
     /// number). <paramref name="error"/> says what was wrong (and null is returned).
     /// </summary>
-    public static PmemLogPowerCutLog? Recover(string path, PmemBackendKind backend, bool persist, bool ring, out string? error)
+    public static PmemLogPowerCutLog? Recover(string path, PmemBackendKind backend, PowerCutPersists persists, bool ring, out string? error)
     {
         PmemLog log;
+        // Whether persists are being dropped right now: always (None), or while the head is dropped (AllButHeadDrops).
+        var dropping = new StrongBox<bool>(persists == PowerCutPersists.None);
         try
         {
             log = PmemLog.Open(path, new PmemLogOptions
@@ -120,7 +126,7 @@ internal sealed partial class PmemLogPowerCutLog : IPowerCutLog
                 Backend = backend,
                 Length = 64 << 10,
                 MaxLength = ring ? RingMaxLength : 1L << 30,
-                StrategyDecorator = persist ? null : inner => new DroppedPersistStrategy(inner),
+                StrategyDecorator = persists == PowerCutPersists.All ? null : inner => new DroppedPersistStrategy(inner, dropping),
             });
         }
         catch (IOException e) when (e is PmemLogCorruptException or PmemLogFormatException)
@@ -159,7 +165,7 @@ internal sealed partial class PmemLogPowerCutLog : IPowerCutLog
             log.Dispose();
             return null;
         }
-        return new PmemLogPowerCutLog(log, sequence, live);
+        return new PmemLogPowerCutLog(log, sequence, live, persists == PowerCutPersists.AllButHeadDrops ? dropping : null);
     }
 
     public void Append(int count)
@@ -178,21 +184,61 @@ internal sealed partial class PmemLogPowerCutLog : IPowerCutLog
 
     public void Dispose() => log.Dispose();
 
-    /// <summary>The mutation: stores still happen, but nothing is flushed, drained or msynced.</summary>
-    private sealed unsafe class DroppedPersistStrategy(DurabilityStrategy inner) : DurabilityStrategy
+    /// <summary>The mutations: while <paramref name="dropping"/> holds, stores still happen, but nothing is flushed, drained or msynced.</summary>
+    private sealed unsafe class DroppedPersistStrategy(DurabilityStrategy inner, StrongBox<bool> dropping) : DurabilityStrategy
     {
         public override PersistMethod Method => inner.Method;
 
         public override StoreGranularity Granularity => inner.Granularity;
 
-        public override void Persist(byte* address, nuint length) { }
+        public override void Persist(byte* address, nuint length)
+        {
+            if (!dropping.Value)
+                inner.Persist(address, length);
+        }
 
-        public override void Flush(byte* address, nuint length) { }
+        public override void Flush(byte* address, nuint length)
+        {
+            if (!dropping.Value)
+                inner.Flush(address, length);
+        }
 
-        public override void Drain() { }
+        public override void Drain()
+        {
+            if (!dropping.Value)
+                inner.Drain();
+        }
 
-        public override void CopyPersist(byte* destination, byte* source, nuint length) => Buffer.MemoryCopy(source, destination, length, length);
+        public override void CopyPersist(byte* destination, byte* source, nuint length)
+        {
+            if (dropping.Value)
+                Buffer.MemoryCopy(source, destination, length, length);
+            else
+                inner.CopyPersist(destination, source, length);
+        }
 
-        public override void FillPersist(byte* destination, byte value, nuint length) => new Span<byte>(destination, checked((int)length)).Fill(value);
+        public override void CopyFlush(byte* destination, byte* source, nuint length)
+        {
+            if (dropping.Value)
+                Buffer.MemoryCopy(source, destination, length, length);
+            else
+                inner.CopyFlush(destination, source, length);
+        }
+
+        public override void FillPersist(byte* destination, byte value, nuint length)
+        {
+            if (dropping.Value)
+                new Span<byte>(destination, checked((int)length)).Fill(value);
+            else
+                inner.FillPersist(destination, value, length);
+        }
     }
+}
+
+/// <summary>Which persists the power-cut writer does: all, or (mutations the host's check must catch) none, or all but the rings' head drops.</summary>
+internal enum PowerCutPersists
+{
+    All,
+    None,
+    AllButHeadDrops,
 }
