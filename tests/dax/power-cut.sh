@@ -204,7 +204,7 @@ for ((boot = 1; boot <= cycles + 1; boot++)); do
             [ -n "$k" ] && ceiling[$n]=$k
             drops_total[$n]=$(( ${drops_total[$n]} + d ))
             drops_cycles[$n]+="${drops_cycles[$n]:+/}$d"
-            summary="$summary (laps ${laps[$n]} at boot, $d drops, head kept from ${floor[$n]}..${ceiling[$n]})"
+            summary="$summary (laps ${laps[$n]} at boot, $d drops, next first record ${floor[$n]}..${ceiling[$n]})"
         fi
     done
     echo "$summary" | tee -a "$results"
