@@ -41,7 +41,7 @@ public static class Program
         ["layout-probe"] = ("", _ => { Console.Out.Write(Interop.GeneratedStructLayouts.ProbeSource()); return Success; }),
         ["layout-expected"] = ("", _ => { Console.Out.Write(Interop.GeneratedStructLayouts.Expected()); return Success; }),
         // Power cuts in the DAX VM (tests/dax/power-cut.sh).
-        ["power-log"] = ("<verify|persist|no-persist> <name>=<backend>:<path>...", Reliability.ReliabilityCommands.PowerLog),
+        ["power-log"] = ("<verify|persist|no-persist|no-persist-drops> [seed=S] <name>=[pmemlog+|pmemlog-ring+]<backend>:<path>...", Reliability.ReliabilityCommands.PowerLog),
     };
 
     public static int Main(string[] args)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 
 namespace PmdkSharp.TestHost.Reliability;
@@ -7,15 +8,18 @@ namespace PmdkSharp.TestHost.Reliability;
 public static partial class ReliabilityCommands
 {
     /// <summary>
-    /// power-log MODE [seed=S] NAME=[pmemlog+]BACKEND:PATH...: the writer of tests/dax/power-cut.sh,
-    /// run in the VM that the host kills with SIGKILL (no shutdown: a power cut for the guest).
-    /// A plain BACKEND is the test host's own <see cref="ChecksummedLog"/> over a PmemFile (PATH may be
-    /// a device-DAX device, used whole);
+    /// power-log MODE [seed=S] NAME=[pmemlog+|pmemlog-ring+]BACKEND:PATH...: the writer of
+    /// tests/dax/power-cut.sh, run in the VM that the host kills with SIGKILL (no shutdown: a power
+    /// cut for the guest). A plain BACKEND is the test host's own <see cref="ChecksummedLog"/> over a
+    /// PmemFile (PATH may be a device-DAX device, used whole);
     /// pmemlog+BACKEND is the library's PmemLog, appended one record or a batch of 2..16 at a time
-    /// (chosen by S, printed as "seed S").
+    /// (chosen by S, printed as "seed S"); pmemlog-ring+BACKEND is a PmemLog of 256 KiB that wraps
+    /// and drops its head as it goes, at points chosen by S (PowerCutHeadDrops.cs: "dropping NAME K"
+    /// before a drop, "dropped NAME K" after it, K being the first record that stays).
     /// <para>
-    /// First, for each log: recovers it and prints "recovered NAME - LAST" (or "corrupt NAME WHY":
-    /// a damaged record, or one that is not exactly the record of its sequence number), then scans
+    /// First, for each log: recovers it and prints "recovered NAME - LAST" (a ring: "recovered NAME
+    /// FIRST LAST" and "laps NAME LAPS"; or "corrupt NAME WHY": a damaged record, or one that is not
+    /// exactly the record of its sequence number, or a gap), then scans
     /// its control, PATH.control, printing "control NAME SURVIVED": the records of the previous
     /// boot's control that are still there. The host compares LAST with the last "ack" it saw
     /// before the cut, and SURVIVED with the records the control had written.
@@ -23,7 +27,8 @@ public static partial class ReliabilityCommands
     /// <para>
     /// MODE verify stops there. MODE persist (or no-persist, a mutation that must make the host's
     /// check fail: the ChecksummedLog skips its persists, PmemLog's file drops every flush, drain
-    /// and msync) then starts a fresh control per log and appends forever, round-robin over the
+    /// and msync; or no-persist-drops, a mutation for the rings: their TruncateBefore persists
+    /// nothing) then starts a fresh control per log and appends forever, round-robin over the
     /// logs: for each record N a control record is stored without any persist (power cut loses it
     /// unless something else wrote it back), then the log's records are appended, and only after
     /// Append returned "ack NAME N" is printed for each. The host reads the acks through the VM's
@@ -32,10 +37,15 @@ public static partial class ReliabilityCommands
     /// </summary>
     public static int PowerLog(string[] args)
     {
-        if (args.Length < 2 || args[0] is not ("verify" or "persist" or "no-persist"))
-            throw new ArgumentException("power-log <verify|persist|no-persist> [seed=S] <name>=[pmemlog+]<backend>:<path>...");
+        if (args.Length < 2 || args[0] is not ("verify" or "persist" or "no-persist" or "no-persist-drops"))
+            throw new ArgumentException("power-log <verify|persist|no-persist|no-persist-drops> [seed=S] <name>=[pmemlog+|pmemlog-ring+]<backend>:<path>...");
         bool append = args[0] != "verify";
-        bool persist = args[0] == "persist";
+        PowerCutPersists persists = args[0] switch
+        {
+            "no-persist" => PowerCutPersists.None,
+            "no-persist-drops" => PowerCutPersists.AllButHeadDrops,
+            _ => PowerCutPersists.All,
+        };
         int specsFrom = 1;
         int seed = Environment.TickCount;
         if (args[1].StartsWith("seed=", StringComparison.Ordinal))
@@ -58,21 +68,28 @@ public static partial class ReliabilityCommands
                     throw new ArgumentException($"'{spec}' is not NAME=[pmemlog+]BACKEND:PATH");
                 string name = spec[..equals];
                 string kind = spec[(equals + 1)..colon];
-                bool pmemLog = kind.StartsWith("pmemlog+", StringComparison.Ordinal);
-                PmemBackendKind backend = ParseBackend(pmemLog ? kind["pmemlog+".Length..] : kind);
+                bool ring = kind.StartsWith("pmemlog-ring+", StringComparison.Ordinal);
+                bool pmemLog = ring || kind.StartsWith("pmemlog+", StringComparison.Ordinal);
+                PmemBackendKind backend = ParseBackend(pmemLog ? kind[(kind.IndexOf('+', StringComparison.Ordinal) + 1)..] : kind);
                 string path = spec[(colon + 1)..];
 
                 string? error;
                 IPowerCutLog? log = pmemLog
-                    ? PmemLogPowerCutLog.Recover(path, backend, persist, out error)
-                    : ChecksummedPowerCutLog.Recover(path, backend, persist, out error);
+                    ? PmemLogPowerCutLog.Recover(path, backend, persists, ring, out error)
+                    : ChecksummedPowerCutLog.Recover(path, backend, persists != PowerCutPersists.None, out error);
                 if (log is null)
                 {
                     output.WriteLine($"corrupt {name} {error}");
                     status = Program.Failed;
                     continue;
                 }
-                output.WriteLine($"recovered {name} - {log.LastSequence}");
+                output.WriteLine($"recovered {name} {log.FirstSequence?.ToString(CultureInfo.InvariantCulture) ?? "-"} {log.LastSequence}");
+                if (log is PmemLogPowerCutLog { FirstSequence: not null } recoveredRing)
+                {
+                    output.WriteLine($"laps {name} {recoveredRing.Laps.ToString("F1", CultureInfo.InvariantCulture)}");
+                    if (append)
+                        recoveredRing.DropHeadWhileAppending(name, random, output);
+                }
 
                 // A device holds one log and nothing else: its control is a file on the fsdax mount.
                 string controlPath = ChecksummedPowerCutLog.IsDevice(path)

@@ -1,6 +1,8 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 using PmdkSharp.Durability;
 using PmdkSharp.Log;
 
@@ -11,6 +13,12 @@ internal interface IPowerCutLog : IDisposable
 {
     /// <summary>The sequence number of the last recovered or appended record (records are 1, 2, 3, ...).</summary>
     long LastSequence { get; }
+
+    /// <summary>
+    /// The sequence number of the first live record of a log that drops its head (LastSequence + 1
+    /// when it holds none); null for a log that always starts at record 1.
+    /// </summary>
+    long? FirstSequence { get; }
 
     /// <summary>Appends the next <paramref name="count"/> records durably (a batch when more than one), unless persists are dropped.</summary>
     void Append(int count);
@@ -32,6 +40,8 @@ internal sealed class ChecksummedPowerCutLog : IPowerCutLog
     }
 
     public long LastSequence { get; private set; }
+
+    public long? FirstSequence => null;
 
     /// <summary>Recovers the log at <paramref name="path"/>; <paramref name="error"/> says why it is corrupt (and null is returned).</summary>
     public static ChecksummedPowerCutLog? Recover(string path, PmemBackendKind backend, bool persist, out string? error)
@@ -74,35 +84,49 @@ internal sealed class ChecksummedPowerCutLog : IPowerCutLog
 /// <summary>
 /// The library's <see cref="PmemLog"/>; record N is <see cref="LogCommands.Payload"/>(N). Without
 /// persists (the no-persist mutation) its file's durability strategy drops every flush and drain.
+/// A ring (<see cref="RingMaxLength"/>) drops its head as it appends (PowerCutHeadDrops.cs), so it
+/// holds records F, F+1, ..., L, F being any sequence number.
 /// </summary>
-internal sealed class PmemLogPowerCutLog : IPowerCutLog
+internal sealed partial class PmemLogPowerCutLog : IPowerCutLog
 {
     private readonly PmemLog log;
     private readonly ReadOnlyMemory<byte>[] batch = new ReadOnlyMemory<byte>[16];
+    private readonly LogPosition[] positions = new LogPosition[16];
+    // A ring's live records, oldest first: the head is dropped at one of their positions.
+    private readonly Queue<(long Sequence, LogPosition Position)>? live;
+    // The AllButHeadDrops mutation: set while TruncateBefore runs, and the file's strategy then persists nothing.
+    private readonly StrongBox<bool>? headDropsUnpersisted;
 
-    private PmemLogPowerCutLog(PmemLog log, long lastSequence)
+    private PmemLogPowerCutLog(PmemLog log, long lastSequence, Queue<(long, LogPosition)>? live, StrongBox<bool>? headDropsUnpersisted)
     {
         this.log = log;
+        this.live = live;
+        this.headDropsUnpersisted = headDropsUnpersisted;
         LastSequence = lastSequence;
     }
 
     public long LastSequence { get; private set; }
 
+    public long? FirstSequence => live is null ? null : live.Count > 0 ? live.Peek().Sequence : LastSequence + 1;
+
     /// <summary>
-    /// Opens (recovers) the log and reads every record: each must be the next sequence number with
-    /// exactly its payload. <paramref name="error"/> says what was wrong (and null is returned).
+    /// Opens (recovers) the log and reads every record from its start: each must be the next
+    /// sequence number with exactly its payload, the first being 1 (or, for a ring, any sequence
+    /// number). <paramref name="error"/> says what was wrong (and null is returned).
     /// </summary>
-    public static PmemLogPowerCutLog? Recover(string path, PmemBackendKind backend, bool persist, out string? error)
+    public static PmemLogPowerCutLog? Recover(string path, PmemBackendKind backend, PowerCutPersists persists, bool ring, out string? error)
     {
         PmemLog log;
+        // Whether persists are being dropped right now: always (None), or while the head is dropped (AllButHeadDrops).
+        var dropping = new StrongBox<bool>(persists == PowerCutPersists.None);
         try
         {
             log = PmemLog.Open(path, new PmemLogOptions
             {
                 Backend = backend,
                 Length = 64 << 10,
-                MaxLength = 1L << 30,
-                StrategyDecorator = persist ? null : inner => new DroppedPersistStrategy(inner),
+                MaxLength = ring ? RingMaxLength : 1L << 30,
+                StrategyDecorator = persists == PowerCutPersists.All ? null : inner => new DroppedPersistStrategy(inner, dropping),
             });
         }
         catch (IOException e) when (e is PmemLogCorruptException or PmemLogFormatException)
@@ -110,20 +134,26 @@ internal sealed class PmemLogPowerCutLog : IPowerCutLog
             error = $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" ");
             return null;
         }
+        var live = ring ? new Queue<(long, LogPosition)>() : null;
         long sequence = 0;
+        bool first = true;
         error = null;
         try
         {
             foreach (LogRecord record in log.ReadAll())
             {
+                long found = record.Payload.Length >= sizeof(long) ? BinaryPrimitives.ReadInt64LittleEndian(record.Payload) : -1;
+                if (first && ring && found >= 1)
+                    sequence = found - 1; // the checks below hold it to exactly record `found`
+                first = false;
                 byte[] expected = LogCommands.Payload(sequence + 1);
                 if (!record.Payload.SequenceEqual(expected))
                 {
-                    long found = record.Payload.Length >= sizeof(long) ? BinaryPrimitives.ReadInt64LittleEndian(record.Payload) : -1;
                     error = $"record {sequence + 1} at {record.Position}: {record.Payload.Length} bytes, sequence {found}, not the expected {expected.Length} bytes";
                     break;
                 }
                 sequence++;
+                live?.Enqueue((sequence, record.Position));
             }
         }
         catch (PmemLogCorruptException e)
@@ -135,41 +165,80 @@ internal sealed class PmemLogPowerCutLog : IPowerCutLog
             log.Dispose();
             return null;
         }
-        return new PmemLogPowerCutLog(log, sequence);
+        return new PmemLogPowerCutLog(log, sequence, live, persists == PowerCutPersists.AllButHeadDrops ? dropping : null);
     }
 
     public void Append(int count)
     {
+        for (int i = 0; i < count; i++)
+            batch[i] = LogCommands.Payload(LastSequence + 1 + i);
+        DropHeadNowAndThen();
         if (count == 1)
-        {
-            log.Append(LogCommands.Payload(LastSequence + 1));
-        }
+            positions[0] = log.Append(batch[0].Span);
         else
-        {
-            for (int i = 0; i < count; i++)
-                batch[i] = LogCommands.Payload(LastSequence + 1 + i);
-            log.AppendBatch(batch.AsSpan(0, count));
-        }
+            log.AppendBatch(batch.AsSpan(0, count), positions);
+        for (int i = 0; i < count; i++)
+            live?.Enqueue((LastSequence + 1 + i, positions[i]));
         LastSequence += count;
     }
 
     public void Dispose() => log.Dispose();
 
-    /// <summary>The mutation: stores still happen, but nothing is flushed, drained or msynced.</summary>
-    private sealed unsafe class DroppedPersistStrategy(DurabilityStrategy inner) : DurabilityStrategy
+    /// <summary>The mutations: while <paramref name="dropping"/> holds, stores still happen, but nothing is flushed, drained or msynced.</summary>
+    private sealed unsafe class DroppedPersistStrategy(DurabilityStrategy inner, StrongBox<bool> dropping) : DurabilityStrategy
     {
         public override PersistMethod Method => inner.Method;
 
         public override StoreGranularity Granularity => inner.Granularity;
 
-        public override void Persist(byte* address, nuint length) { }
+        public override void Persist(byte* address, nuint length)
+        {
+            if (!dropping.Value)
+                inner.Persist(address, length);
+        }
 
-        public override void Flush(byte* address, nuint length) { }
+        public override void Flush(byte* address, nuint length)
+        {
+            if (!dropping.Value)
+                inner.Flush(address, length);
+        }
 
-        public override void Drain() { }
+        public override void Drain()
+        {
+            if (!dropping.Value)
+                inner.Drain();
+        }
 
-        public override void CopyPersist(byte* destination, byte* source, nuint length) => Buffer.MemoryCopy(source, destination, length, length);
+        public override void CopyPersist(byte* destination, byte* source, nuint length)
+        {
+            if (dropping.Value)
+                Buffer.MemoryCopy(source, destination, length, length);
+            else
+                inner.CopyPersist(destination, source, length);
+        }
 
-        public override void FillPersist(byte* destination, byte value, nuint length) => new Span<byte>(destination, checked((int)length)).Fill(value);
+        public override void CopyFlush(byte* destination, byte* source, nuint length)
+        {
+            if (dropping.Value)
+                Buffer.MemoryCopy(source, destination, length, length);
+            else
+                inner.CopyFlush(destination, source, length);
+        }
+
+        public override void FillPersist(byte* destination, byte value, nuint length)
+        {
+            if (dropping.Value)
+                new Span<byte>(destination, checked((int)length)).Fill(value);
+            else
+                inner.FillPersist(destination, value, length);
+        }
     }
+}
+
+/// <summary>Which persists the power-cut writer does: all, or (mutations the host's check must catch) none, or all but the rings' head drops.</summary>
+internal enum PowerCutPersists
+{
+    All,
+    None,
+    AllButHeadDrops,
 }
