@@ -115,7 +115,19 @@ public sealed partial class PmemLog
     private static PmemLog OpenExisting(PathProbe probe, PmemLogOptions options)
     {
         string path = probe.Path;
-        FileStream stream = FileOpener.OpenExisting(probe, options.ReadOnly);
+        FileStream stream;
+        try
+        {
+            stream = FileOpener.OpenExisting(probe, options.ReadOnly);
+        }
+        catch (UnauthorizedAccessException) when (!options.ReadOnly)
+        {
+            // No write access (permissions, a read-only file system): a file that is no log (or a
+            // format-1 log) is still reported as such, from a read that changes nothing; a log is refused for the access.
+            using (FileStream reader = FileOpener.OpenExisting(probe, readOnly: true))
+                Inspect(reader, path, options, out _);
+            throw;
+        }
         PmemFileOptions fileOptions;
         bool unfinished;
         try

@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using PmdkSharp.Interop;
 using PmdkSharp.Log;
@@ -10,7 +11,7 @@ namespace PmdkSharp.Tests.Log;
 /// A log open looks its path up once (one statx, counted through the POSIX layer's seam) and opens
 /// the file once (counted by the kernel, through inotify): the header is read through the descriptor
 /// that is then mapped, so a path replaced in between can never give a header of one file and a
-/// mapping of another.
+/// mapping of another. Where that one writable open is refused, the file is still told apart by a read.
 /// </summary>
 public class PmemLogOpenLookupTests
 {
@@ -41,6 +42,35 @@ public class PmemLogOpenLookupTests
         AssertOneLookupAndOneOpen(path.Path, LogTestFiles.Options(backend, mode: FileMode.Open), "Open");
         AssertOneLookupAndOneOpen(path.Path, LogTestFiles.Options(backend, mode: FileMode.OpenOrCreate), "OpenOrCreate");
         AssertOneLookupAndOneOpen(path.Path, new PmemLogOptions { Backend = backend, Mode = FileMode.Open, ReadOnly = true }, "Open, read-only");
+    }
+
+    /// <summary>
+    /// Without write access the one writable open fails; what the file is still decides the exception, as when the
+    /// log read every header before opening for writing: another program's file is "not a log", a log is refused for the access.
+    /// </summary>
+    [SkippableTheory]
+    [ClassData(typeof(AllBackends))]
+    public void On_a_read_only_file_system_a_writable_open_says_what_the_file_is(PmemBackendKind backend)
+    {
+        TestEnvironment.Require(backend);
+        using SmallTmpfs tmpfs = SmallTmpfs.Mount(4);
+        string logPath = Path.Combine(tmpfs.Directory, "records.log"), otherPath = Path.Combine(tmpfs.Directory, "other.bin");
+        using (PmemLog created = PmemLog.Open(logPath, LogTestFiles.Options(backend, mode: FileMode.CreateNew)))
+            created.Append("kept"u8);
+        byte[] other = new byte[8192];
+        other.AsSpan().Fill(0x42);
+        File.WriteAllBytes(otherPath, other);
+        byte[] log = File.ReadAllBytes(logPath);
+        Command.Run("mount", "-o", "remount,ro", tmpfs.Directory);
+
+        var notALog = Assert.Throws<PmemLogFormatException>(() => PmemLog.Open(otherPath, LogTestFiles.Options(backend, mode: FileMode.Open)));
+        Assert.Contains("not a PmdkSharp log", notALog.Message);
+        var noAccess = Assert.Throws<UnauthorizedAccessException>(() => PmemLog.Open(logPath, LogTestFiles.Options(backend, mode: FileMode.OpenOrCreate)));
+        Assert.Contains("read-only file system", noAccess.Message);
+        using (PmemLog reader = PmemLog.Open(logPath, new PmemLogOptions { Backend = backend, Mode = FileMode.Open, ReadOnly = true }))
+            Assert.False(reader.IsEmpty);
+        Assert.Equal(other, File.ReadAllBytes(otherPath));
+        Assert.Equal(log, File.ReadAllBytes(logPath));
     }
 
     private static void AssertOneLookupAndOneOpen(string path, PmemLogOptions options, string what)
