@@ -46,6 +46,39 @@ internal static class Sys
 
     private static string Unescape(string s) => s.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\134", "\\");
 
+    /// <summary>
+    /// Bytes of [start, end) backed by huge page table entries (/proc/self/smaps), or null where the kernel
+    /// does not say: for mappings that are not a PmemFile's (whose own GetHugePageBytes answers).
+    /// </summary>
+    public static long? HugePageBytes(nuint start, nuint end)
+    {
+        try
+        {
+            long total = 0;
+            bool inside = false;
+            foreach (string line in File.ReadLines("/proc/self/smaps"))
+            {
+                // A VMA starts with "from-to perms ..."; its fields ("AnonHugePages:   2048 kB") follow.
+                int dash = line.IndexOf('-'), space = line.IndexOf(' ');
+                if (dash > 0 && space > dash
+                    && ulong.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong from)
+                    && ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong to))
+                {
+                    inside = from < end && to > start;
+                    continue;
+                }
+                if (inside && (line.StartsWith("AnonHugePages:", StringComparison.Ordinal) || line.StartsWith("ShmemPmdMapped:", StringComparison.Ordinal)
+                    || line.StartsWith("FilePmdMapped:", StringComparison.Ordinal)))
+                    total += long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+            return total;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The CPU flags of the first processor in /proc/cpuinfo.</summary>
     public static HashSet<string> CpuFlags()
     {

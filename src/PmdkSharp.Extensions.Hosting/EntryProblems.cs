@@ -7,21 +7,25 @@ namespace PmdkSharp.Extensions.Hosting;
 /// <summary>
 /// Collects every problem of one configured entry (a file or a log) under its key, and holds the checks both
 /// kinds share. Each check runs whatever the others found: a missing directory never hides a bad length.
+/// The rules of the settings themselves are the library's (<see cref="OptionRules"/>), never copied here.
 /// </summary>
 internal sealed class EntryProblems(string key, List<string> failures)
 {
     public void Fail(string setting, string message) => failures.Add($"{key}:{setting}: {message}");
 
-    /// <summary>
-    /// Checks Path, Mode and ReadOnly; returns the full path when the file's directory exists (so its existence
-    /// can be checked against Mode), else null.
-    /// </summary>
-    public string? CheckPathAndMode(string path, FileMode mode, bool readOnly, string what)
+    /// <summary>Reports every problem <see cref="OptionRules"/> finds (the rules <see cref="PmemFile.Open"/> and the log's Open apply), under its setting.</summary>
+    public void Add(IEnumerable<OptionProblem> problems)
     {
-        if (mode is not (FileMode.Open or FileMode.OpenOrCreate or FileMode.CreateNew or FileMode.Create))
-            Fail("Mode", $"'{mode}' is not supported; use Open, OpenOrCreate, CreateNew or Create.");
-        if (readOnly && mode != FileMode.Open)
-            Fail("ReadOnly", $"a read-only {what} must be opened with Mode Open, not {mode}.");
+        foreach (OptionProblem problem in problems)
+            Fail(problem.Option, problem.Problem);
+    }
+
+    /// <summary>
+    /// Checks Path, and whether the file's existence suits <paramref name="mode"/>; returns the full path when
+    /// the file's directory exists (so the file can be looked at), else null.
+    /// </summary>
+    public string? CheckPath(string path, FileMode mode, string what)
+    {
         if (string.IsNullOrWhiteSpace(path))
         {
             Fail("Path", $"is required (the {what} to map).");

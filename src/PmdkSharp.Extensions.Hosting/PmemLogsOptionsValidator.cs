@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.IO;
 using Microsoft.Extensions.Options;
 
 namespace PmdkSharp.Extensions.Hosting;
@@ -9,24 +10,17 @@ namespace PmdkSharp.Extensions.Hosting;
 /// </summary>
 internal sealed class PmemLogsOptionsValidator(string sectionPath) : IValidateOptions<PmemLogsOptions>
 {
-    /// <summary>The smallest log <see cref="PmdkSharp.Log.PmemLogOptions.Length"/> allows: a header page and a page of records.</summary>
-    internal const long MinimumLength = 8192;
-
     public ValidateOptionsResult Validate(string? name, PmemLogsOptions options)
     {
         var failures = new List<string>();
         foreach ((string logName, PmemLogSettings s) in options.Logs)
         {
             var problems = new EntryProblems($"{sectionPath}:Logs:{logName}", failures);
-            if (s.Length < MinimumLength)
-                problems.Fail("Length", $"({s.Length}) must be at least {MinimumLength} bytes (a header page and a page of records).");
-            if (s.MaxLength < s.Length)
-                problems.Fail("MaxLength", $"({s.MaxLength}) is less than Length ({s.Length}).");
-            if (s.MaxRecordLength < 1)
-                problems.Fail("MaxRecordLength", $"must be positive ({s.MaxRecordLength}).");
+            string? path = problems.CheckPath(s.Path, s.Mode, "log");
+            bool exists = path is not null && File.Exists(path);
+            problems.Add(OptionRules.CheckLog(path ?? s.Path, s.Mode, s.ReadOnly, s.Length, s.MaxLength, s.MaxRecordLength, OptionRules.Creates(s.Mode, exists)));
             if (s.DegradedBelowFreeBytes < 0)
                 problems.Fail("DegradedBelowFreeBytes", $"must not be negative ({s.DegradedBelowFreeBytes}).");
-            problems.CheckPathAndMode(s.Path, s.Mode, s.ReadOnly, "log");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -26,7 +26,7 @@ public static class PmemServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<PmemFilesOptions>>(new PmemFilesOptionsValidator(section.Path));
         services.TryAddSingleton(new PmemFilesSection(section.Path));
         services.TryAddSingleton<IPmemFileProvider, PmemFileProvider>();
-        services.AddHostedService<PmemFilesLifetime>();
+        services.AddHostedService<PmemLifetime<IPmemFileProvider>>();
         foreach (IConfigurationSection file in section.GetSection("Files").GetChildren())
         {
             services.AddKeyedSingleton<PmemFile>(file.Key,
@@ -53,7 +53,7 @@ public static class PmemServiceCollectionExtensions
         services.TryAddSingleton(new PmemLogsSection(section.Path));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IPmemLogProvider, PmemLogProvider>();
-        services.AddHostedService<PmemLogsLifetime>();
+        services.AddHostedService<PmemLifetime<IPmemLogProvider>>();
         foreach (IConfigurationSection log in section.GetSection("Logs").GetChildren())
         {
             services.AddKeyedSingleton<PmemLog>(log.Key,

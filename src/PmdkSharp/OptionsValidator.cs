@@ -13,15 +13,7 @@ internal static class OptionsValidator
     {
         bool creates = probe.Device is null && OptionRules.Creates(options.Mode, probe.IsFile);
         foreach (OptionProblem problem in OptionRules.Check(path, options.Mode, options.ReadOnly, options.Length, options.MaxLength, creates))
-        {
-            object? value = problem.Option switch
-            {
-                "Mode" => options.Mode,
-                "MaxLength" => options.MaxLength,
-                _ => options.Length,
-            };
-            throw problem.ToException(value);
-        }
+            throw problem.ToException();
         if (!Enum.IsDefined(options.Preallocation))
             throw new ArgumentOutOfRangeException(nameof(options), options.Preallocation, "Unknown preallocation mode.");
         if (!Enum.IsDefined(options.Prefault))

@@ -84,15 +84,31 @@ public sealed unsafe partial class PmemFile : IDisposable
     /// Opens the path <paramref name="probe"/> looked at, for callers that probed it already (the
     /// log checks its own options against the same probe), so an open makes one statx in all.
     /// </summary>
-    internal static PmemFile OpenProbed(PathProbe probe, PmemFileOptions options)
+    /// <param name="probe">What the path named a moment ago.</param>
+    /// <param name="options">How to open and map it.</param>
+    /// <param name="opened">
+    /// The regular file at the path, when the caller opened it already (the log reads an existing
+    /// log's header through it before anything is mapped), so the path is opened once: this call
+    /// owns it and closes it on failure.
+    /// </param>
+    internal static PmemFile OpenProbed(PathProbe probe, PmemFileOptions options, FileStream? opened = null)
     {
         string path = probe.Path;
-        OptionsValidator.Validate(path, options, probe);
-        // The one choice of how to map and persist; nothing after this asks which backend, or whether a simulator is in use.
-        Backends.Backend backend = Backends.Backend.For(options);
+        Backends.Backend backend;
+        try
+        {
+            OptionsValidator.Validate(path, options, probe);
+            // The one choice of how to map and persist; nothing after this asks which backend, or whether a simulator is in use.
+            backend = Backends.Backend.For(options);
+        }
+        catch
+        {
+            opened?.Dispose();
+            throw;
+        }
         FileMapping mapping = probe.Device is { } device
             ? FileMapping.OpenDevice(device, probe, options, backend)
-            : FileMapping.Open(probe, options, backend);
+            : FileMapping.Open(probe, options, backend, opened);
         DurabilityStrategy strategy = backend.CreateStrategy(mapping, path);
         if (options.StrategyDecorator is { } decorate)
             strategy = decorate(strategy);

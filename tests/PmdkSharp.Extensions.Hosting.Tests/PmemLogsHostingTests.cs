@@ -187,7 +187,7 @@ public class PmemLogsHostingTests
         string all = string.Join("\n", error.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures));
         Assert.Contains("Pmem:Logs:orders:Length: (4096) must be at least 8192 bytes", all);
         Assert.Contains("Pmem:Logs:orders:MaxLength: (2048) is less than Length (4096).", all);
-        Assert.Contains("Pmem:Logs:orders:ReadOnly: a read-only log must be opened with Mode Open, not OpenOrCreate.", all);
+        Assert.Contains("Pmem:Logs:orders:ReadOnly: needs Mode = Open, not OpenOrCreate", all);
         Assert.Contains("Pmem:Logs:orders:DegradedBelowFreeBytes: must not be negative (-1).", all);
         Assert.Contains("Pmem:Logs:orders:Path: the directory '/no/such/directory' does not exist.", all);
         Assert.Contains($"Pmem:Logs:audit:Path: '{Path.Combine(dir.Path, "audit.log")}' does not exist and Mode is Open.", all);

@@ -1,9 +1,10 @@
 using System;
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using PmdkSharp.Durability;
-using PmdkSharp.Mapping;
+using PmdkSharp.Interop;
 
 namespace PmdkSharp.Cli.Bench;
 
@@ -79,11 +80,8 @@ internal sealed unsafe class DaxWritesBench : IBenchSection
                         {
                             _ when variant == FsdaxVariants[0] => PmemFileRate(path, Created(s, PmemBackendKind.Pmdk), size, s),
                             _ when variant == FsdaxVariants[1] => PmemFileRate(path, Created(s, PmemBackendKind.Managed), size, s),
-                            _ when variant == FsdaxVariants[2] => PmemFileRate(path, Created(s, PmemBackendKind.Managed) with
-                            {
-                                // msync instead of the flusher chosen at open: the managed backend's fallback path, measured on the same file.
-                                StrategyDecorator = _ => new MsyncStrategy(path, null),
-                            }, size, s),
+                            // msync instead of the flusher chosen at open: the managed backend's fallback path, measured on the same file.
+                            _ when variant == FsdaxVariants[2] => MsyncRate(path, Created(s, PmemBackendKind.Managed), size, s),
                             _ when variant == FsdaxVariants[3] => SmallWritesBench.MemoryMappedFileRate(path, size, s),
                             _ => SmallWritesBench.FileStreamRate(path, size, s),
                         });
@@ -125,6 +123,28 @@ internal sealed unsafe class DaxWritesBench : IBenchSection
         return SmallWritesBench.Rate(s.SmallWriteSeconds, i => file.CopyPersist(i % slots * size, record));
     }
 
+    /// <summary>
+    /// Writes through the mapping and makes each record durable with msync(MS_SYNC) of its pages, as the
+    /// managed backend's msync strategy does where it cannot flush cache lines.
+    /// </summary>
+    private static double MsyncRate(string path, PmemFileOptions options, int size, BenchSettings s)
+    {
+        byte[] record = SmallWritesBench.Record(size);
+        using var file = PmemFile.Open(path, options);
+        long slots = Math.Min(s.SmallWriteFileBytes, file.Length) / size;
+        using MemoryHandle pin = file.GetMemory(0, (int)Math.Min(file.Length, int.MaxValue)).Pin();
+        byte* mapping = (byte*)pin.Pointer;
+        long page = Environment.SystemPageSize;
+        return SmallWritesBench.Rate(s.SmallWriteSeconds, i =>
+        {
+            long offset = i % slots * size;
+            file.Write(offset, record);
+            long first = offset & ~(page - 1);
+            if (Libc.msync(mapping + first, (nuint)(offset + size - first), Libc.MS_SYNC) != 0)
+                throw new IOException($"msync of {path} failed: errno {Marshal.GetLastPInvokeError()}");
+        });
+    }
+
     /// <summary>The first --dir on a file system mounted with DAX, unless pmem is forced (then nothing here is real DAX).</summary>
     private static BenchDir? FsdaxDir(BenchContext context) =>
         PmemRuntime.GetDiagnostics().PmemForced == true ? null : context.Dirs.FirstOrDefault(d => d.Mount?.DaxOption is not null);
@@ -132,5 +152,5 @@ internal sealed unsafe class DaxWritesBench : IBenchSection
     private static string? Device() =>
         Environment.GetEnvironmentVariable("PMDKSHARP_DEVDAX") is { Length: > 0 } explicitDevice
             ? explicitDevice
-            : DeviceDax.List().FirstOrDefault()?.Path;
+            : PmemRuntime.GetDiagnostics().DeviceDaxDevices.FirstOrDefault()?.Path;
 }

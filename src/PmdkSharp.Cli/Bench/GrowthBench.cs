@@ -1,9 +1,10 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.MemoryMappedFiles;
 using System.Linq;
-using static PmdkSharp.Interop.Libc;
+using static PmdkSharp.Interop.Libc; // the generator's bindings, compiled into this tool
 
 namespace PmdkSharp.Cli.Bench;
 
@@ -171,7 +172,9 @@ internal sealed unsafe class GrowthBench : IBenchSection
                 Mode = FileMode.CreateNew, Length = s.RefaultBytes, MaxLength = s.RefaultBytes + s.GrowStep,
                 Preallocation = Preallocation.Sparse,
             });
-            byte* address = (byte*)file.BaseAddress;
+            // The whole range stays pinned across the grow: the base address of a growable mapping never moves.
+            using MemoryHandle pin = file.GetMemory(0, checked((int)s.RefaultBytes)).Pin();
+            byte* address = (byte*)pin.Pointer;
             TouchPages(address, s.RefaultBytes);
             long t0 = Sys.Timestamp();
             file.Grow(s.RefaultBytes + s.GrowStep);

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.IO.MemoryMappedFiles;
-using PmdkSharp.Diagnostics;
-using PmdkSharp.Mapping;
 
 namespace PmdkSharp.Cli.Bench;
 
@@ -119,7 +117,7 @@ internal sealed unsafe class HugePagesBench : IBenchSection
                 long f0 = Sys.MinorFaults();
                 double first = Fill(start, bytes, 1);
                 long faults = Sys.MinorFaults() - f0;
-                long? hugeBytes = ProcMaps.HugePageBytes((nuint)start, (nuint)(start + bytes));
+                long? hugeBytes = Sys.HugePageBytes((nuint)start, (nuint)(start + bytes));
                 double second = Fill(start, bytes, 2);
                 return [bytes / 1e9 / first, faults, hugeBytes / (double)(1 << 20), bytes / 1e9 / second, second / first];
             }

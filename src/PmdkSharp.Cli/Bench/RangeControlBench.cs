@@ -4,7 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.IO.MemoryMappedFiles;
 using System.Linq;
-using static PmdkSharp.Interop.Libc;
+using static PmdkSharp.Interop.Libc; // the generator's bindings, compiled into this tool
 
 namespace PmdkSharp.Cli.Bench;
 

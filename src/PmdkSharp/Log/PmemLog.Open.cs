@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
+using PmdkSharp.Interop;
 using PmdkSharp.Mapping;
 
 namespace PmdkSharp.Log;
@@ -32,44 +33,27 @@ public sealed partial class PmemLog
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
-        Validate(options);
-        if (DeviceDax.Probe(path) is not null)
-            return OpenDevice(path, options);
+        PlatformSupport.EnsureSupported();
+        // One statx says what the path is (a device, a file, nothing yet); the options are checked
+        // against it once, and a file is opened once (PmemFile.OpenProbed repeats neither).
+        PathProbe probe = PathProbe.Of(path);
+        bool creates = probe.Device is null && OptionRules.Creates(options.Mode, probe.IsFile);
+        foreach (OptionProblem problem in OptionRules.CheckLog(path, options.Mode, options.ReadOnly, options.Length, options.MaxLength, options.MaxRecordLength, creates))
+            throw problem.ToException();
+        if (probe.Device is not null)
+            return OpenDevice(probe, options);
 
-        bool exists = File.Exists(path);
+        bool exists = probe.IsFile;
         if (options.Mode == FileMode.CreateNew && exists)
             throw new IOException($"Cannot create the log '{path}': the file exists (Mode = CreateNew).");
         if (options.Mode == FileMode.Open && !exists)
             throw new FileNotFoundException($"The log '{path}' does not exist (Mode = Open).", path);
-
-        bool create = !exists || options.Mode == FileMode.Create;
-        if (exists && options.Mode != FileMode.Create && IsUnfinishedCreation(path))
-        {
-            if (options.Mode == FileMode.Open)
-                throw new PmemLogFormatException(
-                    $"'{path}' is not a PmdkSharp log: its magic is zero and the rest is zeros (an interrupted creation?). Open it with Mode = OpenOrCreate to format it.");
-            create = true;
-        }
-        return create ? Create(path, options, exists) : OpenExisting(path, options);
+        return exists && options.Mode != FileMode.Create ? OpenExisting(probe, options) : Create(probe, options);
     }
 
     /// <summary>Opens an existing log with the default options, read-only if asked.</summary>
     public static PmemLog OpenExisting(string path, bool readOnly = false) =>
         Open(path, new PmemLogOptions { Mode = FileMode.Open, ReadOnly = readOnly });
-
-    private static void Validate(PmemLogOptions options)
-    {
-        if (options.Mode is not (FileMode.Open or FileMode.OpenOrCreate or FileMode.CreateNew or FileMode.Create))
-            throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Mode must be Open, OpenOrCreate, CreateNew or Create.");
-        if (options.Length < LogLayout.MinimumLength)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Length, $"Length must be at least {LogLayout.MinimumLength} bytes (the header page and one page of records).");
-        if (options.MaxLength < options.Length)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxLength, $"MaxLength ({options.MaxLength}) is less than Length ({options.Length}).");
-        if (options.MaxRecordLength is < 1 or > LogLayout.MaxPayload)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxRecordLength, $"MaxRecordLength must be between 1 and {LogLayout.MaxPayload}.");
-        if (options.ReadOnly && options.Mode != FileMode.Open)
-            throw new ArgumentException("A read-only log can only open an existing file (Mode = Open).", nameof(options));
-    }
 
     private static PmemFileOptions FileOptions(PmemLogOptions options, FileMode mode, long length, long? maxLength) => new()
     {
@@ -83,12 +67,16 @@ public sealed partial class PmemLog
         StrategyDecorator = options.StrategyDecorator,
     };
 
-    /// <summary>Creates (or re-creates) the log: the header fields and the first checkpoint are persisted first, the magic that vouches for them last.</summary>
-    private static PmemLog Create(string path, PmemLogOptions options, bool exists)
+    /// <summary>Creates (or, with <see cref="FileMode.Create"/>, re-creates) the log's file and formats it.</summary>
+    private static PmemLog Create(PathProbe probe, PmemLogOptions options)
     {
-        // OpenOrCreate reopens an interrupted creation as it is (zeros past the header; an empty file is sized to Length).
-        PmemFile file = PmemFile.Open(path, FileOptions(options, options.Mode, options.Length,
-            Math.Max(options.MaxLength, exists ? new FileInfo(path).Length : 0)));
+        PmemFile file = PmemFile.OpenProbed(probe, FileOptions(options, options.Mode, options.Length, options.MaxLength));
+        return FormatNew(file, options);
+    }
+
+    /// <summary>Formats a file just created, or one an interrupted creation left (sized to Length first if it is shorter).</summary>
+    private static PmemLog FormatNew(PmemFile file, PmemLogOptions options)
+    {
         try
         {
             if (file.Length < options.Length)
@@ -119,26 +107,41 @@ public sealed partial class PmemLog
         return new PmemLog(file, options, check, first, LogLayout.DataStart, LogLayout.CreatedBy, created: true);
     }
 
-    private static PmemLog OpenExisting(string path, PmemLogOptions options)
+    /// <summary>
+    /// Opens an existing file once and reads it through that descriptor before anything is mapped
+    /// writable (reading cannot change it): another program's file is refused, an interrupted
+    /// creation is formatted (when the mode allows), a log is mapped and recovered.
+    /// </summary>
+    private static PmemLog OpenExisting(PathProbe probe, PmemLogOptions options)
     {
-        // Refuse another program's file before it is mapped writable: reading cannot change it.
-        byte[] header = new byte[LogLayout.HeaderSize];
-        long fileLength;
-        using (SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read))
+        string path = probe.Path;
+        FileStream stream;
+        try
         {
-            fileLength = RandomAccess.GetLength(handle);
-            int read = RandomAccess.Read(handle, header, 0);
-            if (read < LogLayout.HeaderSize)
-                throw new PmemLogFormatException($"'{path}' is not a PmdkSharp log: {fileLength} bytes, shorter than the {LogLayout.HeaderSize}-byte header.");
+            stream = FileOpener.OpenExisting(probe, options.ReadOnly);
         }
-        (uint version, _) = CheckHeader(path, header);
-        if (version == LogLayout.FormatOne && !options.ReadOnly)
-            throw new PmemLogFormatException(
-                $"The log '{path}' has format 1: this library reads it (open it with ReadOnly = true) and rewrites it as format {LogLayout.FormatVersion} " +
-                "with PmemLog.Upgrade(path), keeping every record at its position. The file was not changed.");
-        long? ringEnd = version == LogLayout.FormatOne ? null : LogCheckpoint.ReadCurrent(header) is { } stored ? LogLayout.DataStart + stored.Capacity : null;
-        long maxLength = Math.Max(Math.Max(options.MaxLength, fileLength), ringEnd ?? 0);
-        PmemFile file = PmemFile.Open(path, FileOptions(options, FileMode.Open, 0, options.ReadOnly ? null : maxLength));
+        catch (UnauthorizedAccessException) when (!options.ReadOnly)
+        {
+            // No write access (permissions, a read-only file system): a file that is no log (or a
+            // format-1 log) is still reported as such, from a read that changes nothing; a log is refused for the access.
+            using (FileStream reader = FileOpener.OpenExisting(probe, readOnly: true))
+                Inspect(reader, path, options, out _);
+            throw;
+        }
+        PmemFileOptions fileOptions;
+        bool unfinished;
+        try
+        {
+            fileOptions = Inspect(stream, path, options, out unfinished);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+        PmemFile file = PmemFile.OpenProbed(probe, fileOptions, stream);
+        if (unfinished)
+            return FormatNew(file, options);
         try
         {
             return Recover(file, options, created: false);
@@ -150,10 +153,44 @@ public sealed partial class PmemLog
         }
     }
 
-    /// <summary>A log over a whole device-DAX device: opened as it is, formatted in place when it holds no log and the mode allows.</summary>
-    private static PmemLog OpenDevice(string path, PmemLogOptions options)
+    /// <summary>
+    /// The options to map an existing file with, from what it holds; refuses a file that is not a
+    /// log it may open. <c>unfinished</c> says the file is an interrupted creation to format (the mode allows it).
+    /// </summary>
+    private static PmemFileOptions Inspect(FileStream stream, string path, PmemLogOptions options, out bool unfinished)
     {
-        PmemFile file = PmemFile.Open(path, FileOptions(options, FileMode.Open, 0, null));
+        SafeFileHandle handle = stream.SafeFileHandle;
+        long fileLength = RandomAccess.GetLength(handle);
+        unfinished = IsUnfinishedCreation(handle, fileLength);
+        if (unfinished)
+        {
+            if (options.Mode == FileMode.Open)
+                throw new PmemLogFormatException(
+                    $"'{path}' is not a PmdkSharp log: its magic is zero and the rest is zeros (an interrupted creation?). Open it with Mode = OpenOrCreate to format it.");
+            // Reopened as it is (zeros past the header; an empty file is sized to Length), and formatted.
+            return FileOptions(options, options.Mode, options.Length, Math.Max(options.MaxLength, fileLength));
+        }
+
+        // Refuse another program's file before it is mapped writable: reading cannot change it.
+        byte[] header = new byte[LogLayout.HeaderSize];
+        int read = RandomAccess.Read(handle, header, 0);
+        if (read < LogLayout.HeaderSize)
+            throw new PmemLogFormatException($"'{path}' is not a PmdkSharp log: {fileLength} bytes, shorter than the {LogLayout.HeaderSize}-byte header.");
+        (uint version, _) = CheckHeader(path, header);
+        if (version == LogLayout.FormatOne && !options.ReadOnly)
+            throw new PmemLogFormatException(
+                $"The log '{path}' has format 1: this library reads it (open it with ReadOnly = true) and rewrites it as format {LogLayout.FormatVersion} " +
+                "with PmemLog.Upgrade(path), keeping every record at its position. The file was not changed.");
+        long? ringEnd = version == LogLayout.FormatOne ? null : LogCheckpoint.ReadCurrent(header) is { } stored ? LogLayout.DataStart + stored.Capacity : null;
+        long maxLength = Math.Max(Math.Max(options.MaxLength, fileLength), ringEnd ?? 0);
+        return FileOptions(options, FileMode.Open, 0, options.ReadOnly ? null : maxLength);
+    }
+
+    /// <summary>A log over a whole device-DAX device: opened as it is, formatted in place when it holds no log and the mode allows.</summary>
+    private static PmemLog OpenDevice(PathProbe probe, PmemLogOptions options)
+    {
+        string path = probe.Path;
+        PmemFile file = PmemFile.OpenProbed(probe, FileOptions(options, FileMode.Open, 0, null));
         try
         {
             if (file.Length < LogLayout.MinimumLength)
@@ -305,10 +342,8 @@ public sealed partial class PmemLog
     /// An existing file that a crashed <see cref="Create"/> left: empty, or a zero magic and only
     /// zeros past the header fields (Create writes nothing else before the magic).
     /// </summary>
-    private static bool IsUnfinishedCreation(string path)
+    private static bool IsUnfinishedCreation(SafeFileHandle handle, long length)
     {
-        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        long length = RandomAccess.GetLength(handle);
         if (length == 0)
             return true;
         byte[] buffer = new byte[64 << 10];

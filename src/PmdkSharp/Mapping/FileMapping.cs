@@ -62,10 +62,18 @@ internal sealed unsafe partial class FileMapping
     /// again (pmem_map_file would reopen it, and a rename between the two opens would leave the
     /// mapping and the descriptor that grows and punches holes naming different files).
     /// </summary>
-    public static FileMapping Open(PathProbe probe, PmemFileOptions options, Backend backend)
+    /// <param name="probe">What the path named a moment ago.</param>
+    /// <param name="options">The validated options.</param>
+    /// <param name="backend">How to map.</param>
+    /// <param name="opened">
+    /// The file, when the caller opened it already (the log reads its header first, through the
+    /// same descriptor): it is mapped as it is and owned from here on, closed on failure.
+    /// </param>
+    public static FileMapping Open(PathProbe probe, PmemFileOptions options, Backend backend, FileStream? opened = null)
     {
         string path = probe.Path;
-        FileStream file = FileOpener.Open(probe, options.Mode, options.ReadOnly, options.Permissions, out bool created);
+        bool created = false;
+        FileStream file = opened ?? FileOpener.Open(probe, options.Mode, options.ReadOnly, options.Permissions, out created);
         try
         {
             MappableFile.Check(file, path);

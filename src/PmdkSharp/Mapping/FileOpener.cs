@@ -63,6 +63,10 @@ internal static class FileOpener
         }
     }
 
+    /// <summary>Opens the existing file <paramref name="probe"/> found, for a caller that reads it before it maps it.</summary>
+    public static FileStream OpenExisting(PathProbe probe, bool readOnly) =>
+        Open(probe, FileMode.Open, readOnly, UnixFileMode.None, out _); // the permissions only apply to a file this creates
+
     private static FileStream OpenStream(string path, FileMode mode, bool readOnly, UnixFileMode permissions)
     {
         var options = new FileStreamOptions

@@ -5,17 +5,19 @@ using Microsoft.Extensions.Hosting;
 namespace PmdkSharp.Extensions.Hosting;
 
 /// <summary>
-/// Ties the logs to the host like <see cref="PmemFilesLifetime"/> ties the files: opened and verified while the
-/// host is starting, before any hosted service starts (a damaged log stops the start); disposed once every
-/// hosted service has stopped.
+/// Ties a provider's files or logs to the host: opened (logs verified) while the host is starting, before any
+/// hosted service (a web server included) starts, so a bad file or a damaged log stops the start; persisted as
+/// their settings ask and disposed once every hosted service has stopped (graceful shutdown), so no request is
+/// still using them. Generic over the provider's interface so that each provider has a hosted service of its own.
 /// </summary>
-internal sealed class PmemLogsLifetime(IPmemLogProvider provider) : IHostedLifecycleService
+internal sealed class PmemLifetime<TProvider>(TProvider provider) : IHostedLifecycleService
+    where TProvider : class
 {
-    private PmemLogProvider Logs => (PmemLogProvider)provider;
+    private IHostedEntries Entries => (IHostedEntries)provider;
 
     public Task StartingAsync(CancellationToken cancellationToken)
     {
-        Logs.OpenAll();
+        Entries.OpenAll();
         return Task.CompletedTask;
     }
 
@@ -29,7 +31,7 @@ internal sealed class PmemLogsLifetime(IPmemLogProvider provider) : IHostedLifec
 
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
-        Logs.Dispose();
+        Entries.Stop();
         return Task.CompletedTask;
     }
 }
