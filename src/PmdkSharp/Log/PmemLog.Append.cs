@@ -9,20 +9,27 @@ public sealed partial class PmemLog
     // Appends in flight, under `gate`: each reservation takes a ticket; when its records are
     // written (and, on pmem, flushed), its end goes into `finished` at the ticket's slot, and the
     // contiguous prefix of finished tickets moves `completedEnd`. The committed end follows it: at
-    // once where records persist themselves; elsewhere one thread at a time (`committing`) msyncs
-    // [committedEnd, completedEnd) for itself and every thread whose records it covers, then
-    // publishes without the lock (`publishes`, `waiters`: see PublishCommit).
+    // once where records persist themselves; elsewhere through commits, each an msync of
+    // [requestedEnd, completedEnd) outside the lock by the thread that found that range uncovered,
+    // for itself and every append the range holds. Several commits of disjoint ranges run at once
+    // (on tmpfs an msync costs less than waiting for another thread's); they are published in the
+    // order they started (`commitEnds`, by sequence), so the committed end never passes a range
+    // that is not yet durable.
     private const int TicketSlots = 1024;
+    private const int CommitSlots = 64;
 
     private readonly long[] finished = new long[TicketSlots];
     private readonly int[] finishedRecords = new int[TicketSlots];
+    private readonly long[] commitEnds = new long[CommitSlots];
     private long reservedEnd;
     private long completedEnd;
+    private long requestedEnd;
     private long completedRecords;
     private long committedRecords;
     private long nextTicket;
     private long nextToComplete;
-    private volatile bool committing;
+    private long nextCommit;
+    private long nextCommitToPublish;
     private int waiters;
     private long publishes;
     private Exception? failure;
@@ -208,7 +215,8 @@ public sealed partial class PmemLog
 
     /// <summary>
     /// Marks the records of <paramref name="ticket"/> written and returns once they and every
-    /// record before them are durable, committing them (and whatever precedes them) if nobody else is.
+    /// record before them are durable: committed by this thread, when no started commit covers
+    /// them, or by the commit of another thread that does.
     /// </summary>
     private void Commit(in PmemAccessScope scope, long ticket, long end, int records)
     {
@@ -232,26 +240,29 @@ public sealed partial class PmemLog
             while (true)
             {
                 long seen = Volatile.Read(ref publishes); // before the state it decides on
-                if (Volatile.Read(ref committedEnd) >= end)
+                if (committedEnd >= end)
                     return;
                 ThrowIfFailed();
-                if (committing || completedEnd < end)
+                if (completedEnd < end || requestedEnd >= end || nextCommit - nextCommitToPublish >= CommitSlots)
                 {
-                    WaitForChange(seen); // an earlier append is still writing, or another thread is committing
+                    // An earlier append is still writing (whoever completes it commits this one
+                    // too), or a started commit covers this append, or too many are in flight.
+                    WaitForChange(seen);
                     continue;
                 }
                 long target = completedEnd;
                 int group = (int)(completedRecords - committedRecords);
                 committedRecords = completedRecords;
+                long from = requestedEnd;
+                requestedEnd = target;
                 if (recordsPersistThemselves)
                 {
                     // Every record below `target` was flushed and drained by its own appender.
-                    PublishCommit(target);
+                    Publish(target);
                     LogMetrics.Committed(group);
                     return;
                 }
-                committing = true;
-                long from = Volatile.Read(ref committedEnd);
+                long sequence = nextCommit++;
                 Monitor.Exit(gate);
                 locked = false;
                 try
@@ -260,16 +271,23 @@ public sealed partial class PmemLog
                 }
                 catch (Exception e)
                 {
+                    // Its range never becomes durable: no later commit is published past it.
                     Monitor.Enter(gate);
                     locked = true;
-                    committing = false;
                     failure ??= e;
                     WakeWaiters();
                     throw;
                 }
-                PublishCommit(target); // target >= end: this append is committed
+                Monitor.Enter(gate);
+                locked = true;
+                commitEnds[sequence & (CommitSlots - 1)] = target;
+                while (commitEnds[nextCommitToPublish & (CommitSlots - 1)] is var durable && durable != 0)
+                {
+                    commitEnds[nextCommitToPublish & (CommitSlots - 1)] = 0;
+                    nextCommitToPublish++;
+                    Publish(durable);
+                }
                 LogMetrics.Committed(group);
-                return;
             }
         }
         finally
@@ -294,28 +312,18 @@ public sealed partial class PmemLog
         LogMetrics.Flushed(flushes);
     }
 
-    /// <summary>
-    /// Publishes a durable end without taking `gate` again (a lone appender on the msync path then
-    /// takes it once per commit, not twice): the state first, then a fenced count that waiters
-    /// compare against, then a wake-up only if someone registered as waiting. <see cref="WaitForChange"/> is the other half.
-    /// </summary>
-    private void PublishCommit(long target)
+    /// <summary>Publishes a durable end (holding `gate`): the state, then the count waiters compare against, then a wake-up if anyone waits.</summary>
+    private void Publish(long durableEnd)
     {
-        Volatile.Write(ref committedEnd, target);
-        committing = false;
-        Interlocked.Increment(ref publishes);
-        if (Volatile.Read(ref waiters) > 0)
-        {
-            lock (gate)
-                Monitor.PulseAll(gate);
-        }
+        Volatile.Write(ref committedEnd, durableEnd);
+        Volatile.Write(ref publishes, publishes + 1);
+        WakeWaiters();
     }
 
     /// <summary>
     /// Waits (holding `gate`) until another thread changes the append state. <paramref name="seen"/>
-    /// is `publishes` as read before the caller looked at the state: a commit published without the
-    /// lock since then is not waited for. Registering in `waiters` (fenced) before comparing makes
-    /// <see cref="PublishCommit"/> either see the waiter and pulse, or be seen here.
+    /// is `publishes` as read before the caller looked at the state: a change published since then
+    /// is not waited for.
     /// </summary>
     private void WaitForChange(long seen)
     {

@@ -26,7 +26,7 @@ public sealed partial class PmemLog
             WriteCheckpoint(checkpoint with { Hint = position.Offset, Generation = checkpoint.Generation + 1 });
             check = new RecordCheck(file, check.Format, check.Ring, checkpoint.Generation);
             Interlocked.Increment(ref truncations);
-            reservedEnd = completedEnd = position.Offset;
+            reservedEnd = completedEnd = requestedEnd = position.Offset;
             Volatile.Write(ref committedEnd, position.Offset);
         }
     }
@@ -82,7 +82,7 @@ public sealed partial class PmemLog
         while (true)
         {
             long seen = Volatile.Read(ref publishes);
-            if (reservedEnd == Volatile.Read(ref committedEnd) && !committing)
+            if (reservedEnd == Volatile.Read(ref committedEnd)) // every commit is published by then
                 return;
             WaitForChange(seen);
             ThrowIfFailed();
