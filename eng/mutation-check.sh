@@ -94,9 +94,12 @@ filter_of() {  # "A B" -> FullyQualifiedName~A|FullyQualifiedName~B
   printf '%s' "$f"
 }
 
+# A mutant can hang a test (an append waiting for a commit the mutant never publishes): the blame collector kills
+# the test host after PMDKSHARP_MUTANT_HANG_TIMEOUT, and the aborted run counts as CRASHED, not as a kill.
 run_tests() {  # run_tests TRX SETTING FILTER: the exit status of dotnet test
   env -u PMEM_IS_PMEM_FORCE -u PMDKSHARP_TEST_DIRS dotnet test "$TREE/$TESTS_BIN/PmdkSharp.Tests.dll" \
     --nologo --settings "$TREE/tests/$2.runsettings" --filter "$3" --logger "trx;LogFileName=$1" --results-directory "$RESULTS" \
+    --blame-hang-timeout "${PMDKSHARP_MUTANT_HANG_TIMEOUT:-10m}" \
     >"$RESULTS/${1%.trx}.log" 2>&1
 }
 
