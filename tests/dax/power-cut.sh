@@ -53,8 +53,8 @@ case $mode in persist|no-persist|no-persist-drops) ;; *) echo "power-cut: --mode
 [ -f "$host_dll" ] || { echo "power-cut: build tests/PmdkSharp.TestHost first ($host_dll)" >&2; exit 2; }
 
 # The test host's ChecksummedLog and the library's PmemLog (pmemlog+), each backend, each mount;
-# and PmemLog on the device-DAX namespace, whole (one device holds one log: the managed
-# backend's own flushes; both backends' devdax persists are covered by DeviceDaxFileTests);
+# and PmemLog on the device-DAX namespace, whole (one device holds one log, so the backends take
+# turns: PMDK writes it on odd boots, the managed backend on even ones, each recovering the other's);
 # and the rings that drop their head (pmemlog-ring+).
 # The last log takes one record per round: the host counts its acks.
 logs=(nodax-pmdk=pmdk:/mnt/nodax/power-pmdk.log nodax-managed=managed:/mnt/nodax/power-managed.log
@@ -62,7 +62,7 @@ logs=(nodax-pmdk=pmdk:/mnt/nodax/power-pmdk.log nodax-managed=managed:/mnt/nodax
       nodax-pmemlog-managed=pmemlog+managed:/mnt/nodax/power-pmemlog-managed.log
       dax-pmemlog-pmdk=pmemlog+pmdk:/mnt/dax/power-pmemlog-pmdk.log
       dax-pmemlog-managed=pmemlog+managed:/mnt/dax/power-pmemlog-managed.log
-      devdax-pmemlog-managed=pmemlog+managed:/dev/dax0.0
+      devdax-pmemlog=pmemlog+pmdk:/dev/dax0.0
       nodax-ring-pmdk=pmemlog-ring+pmdk:/mnt/nodax/power-ring-pmdk.log
       nodax-ring-managed=pmemlog-ring+managed:/mnt/nodax/power-ring-managed.log
       dax-ring-pmdk=pmemlog-ring+pmdk:/mnt/dax/power-ring-pmdk.log
@@ -151,7 +151,9 @@ for ((boot = 1; boot <= cycles + 1; boot++)); do
     fi
     tb=$(date +%s.%N) ta=""
     set +e
-    "$here/run-in-vm.sh" dotnet "$host_dll" power-log "$job_mode" "seed=$RANDOM" "${logs[@]}" > "$log" 2> "$log.err" &
+    boot_logs=("${logs[@]}")
+    if ((boot % 2 == 0)); then boot_logs=("${boot_logs[@]/#devdax-pmemlog=pmemlog+pmdk:/devdax-pmemlog=pmemlog+managed:}"); fi
+    "$here/run-in-vm.sh" dotnet "$host_dll" power-log "$job_mode" "seed=$RANDOM" "${boot_logs[@]}" > "$log" 2> "$log.err" &
     vm=$!
     set -e
     if ((boot <= cycles)); then
