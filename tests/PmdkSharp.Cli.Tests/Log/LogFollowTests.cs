@@ -155,12 +155,17 @@ internal sealed class Follower : IDisposable
 
     public static Follower Start(params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // Through env(1) with SIGINT's default handling: a suite started in the background by a shell
+        // without job control inherits SIGINT ignored, and the runtime leaves an ignored signal ignored,
+        // so the child would never see the Ctrl+C this test sends.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         start.ArgumentList.Add(typeof(PmemsharpCommandLine).Assembly.Location);
         foreach (string arg in args)
             start.ArgumentList.Add(arg);
