@@ -1,3 +1,4 @@
+using System;
 using PmdkSharp.Durability;
 using PmdkSharp.Mapping;
 using static PmdkSharp.Interop.Libpmem;
@@ -17,7 +18,14 @@ internal sealed class PmdkBackend : Backend
 
     public override PmemBackendKind Kind => PmemBackendKind.Pmdk;
 
-    public override bool HasAutoFlush => pmem_has_auto_flush() == 1;
+    public override bool HasAutoFlush => LibpmemAutoFlush.Value;
+
+    /// <summary>
+    /// libpmem's answer, asked once. pmem_has_auto_flush walks /sys/bus/nd/devices on every call with
+    /// fts, which is not safe from several threads at once (it answered 1 and then 0 in one process
+    /// while other tests ran); the platform's persistence domain does not change while a process runs.
+    /// </summary>
+    internal static readonly Lazy<bool> LibpmemAutoFlush = new(() => pmem_has_auto_flush() == 1);
 
     protected override DurabilityStrategy ForPersistentMemory(FileMapping mapping, string path) => LibpmemFlushStrategy.Instance;
 

@@ -15,7 +15,7 @@ internal sealed unsafe class LibpmemFlushStrategy : DurabilityStrategy
     public override PersistMethod Method => PersistMethod.LibpmemFlush;
 
     public override StoreGranularity Granularity =>
-        pmem_has_auto_flush() == 1 ? StoreGranularity.Byte : StoreGranularity.CacheLine;
+        Backends.PmdkBackend.LibpmemAutoFlush.Value ? StoreGranularity.Byte : StoreGranularity.CacheLine;
 
     public override void Persist(byte* address, nuint length) => pmem_persist(address, length);
 
