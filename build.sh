@@ -13,7 +13,8 @@
 #                ring with the head dropped as it goes, 10^6 on ext4; bounds checked, figures in .build/log-soak.txt
 #   peer-bench   PmemLog against the .NET peers (FileStream, MemoryMappedFile, FasterLog, a bare CopyPersist loop) on
 #                ext4, tmpfs and emulated pmem, flushes per append counted with strace: .build/peer-bench/peers.md
-#                (docs/peers.md); extra arguments go to it (--seconds S, --rounds N, --media ext4,tmpfs-msync,tmpfs-pmem)
+#                (docs/peers.md); extra arguments go to it (--seconds S, --rounds N, --media ext4,tmpfs-msync,tmpfs-pmem,
+#                --sizes 64,256, --appenders 1,4)
 #   peer-bench-smoke  peer-bench at a tiny size (CI; no timing assertions)
 #   test-dax     DAX suites in a qemu VM with an emulated NVDIMM (ADR, eADR) and power-cut cycles
 #   pack         PmdkSharp, PmdkSharp.Native.linux-x64/-arm64, PmdkSharp.Extensions.Hosting and the pmemsharp tool into

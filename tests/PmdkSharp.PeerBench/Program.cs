@@ -9,9 +9,10 @@ using PmdkSharp.PeerBench.Contenders;
 namespace PmdkSharp.PeerBench;
 
 /// <summary>
-/// peerbench [--smoke] [--seconds S] [--rounds N] [--out DIR] [--disk DIR] [--memory DIR] [--media a,b] [--no-trace] [--blocks-only]
+/// peerbench [--smoke] [--seconds S] [--rounds N] [--sizes 64,256] [--appenders 1,4] [--out DIR] [--disk DIR] [--memory DIR] [--media a,b] [--no-trace] [--blocks-only]
 /// Appends the same record bytes with PmemLog and its .NET peers on each medium (a child process per
-/// medium), counts each contender's flushes per append under strace, and writes peers.md and results.json.
+/// medium), counts each contender's flushes per append under strace (and on a disk the device's own flushes
+/// and writes), and writes peers.md and results.json.
 /// </summary>
 internal static class Program
 {

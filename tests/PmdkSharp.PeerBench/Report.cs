@@ -38,6 +38,8 @@ internal sealed class Report(Settings settings, bool traced)
             var appenders = result.Measurements.Where(m => m.Section == "appenders").ToList();
             foreach (int count in appenders.Select(m => m.Appenders).Distinct())
                 AppendersTable(md, appenders.Where(m => m.Appenders == count).ToList(), count);
+            if (appenders.Any(m => m.Device is not null))
+                DeviceTable(md, appenders);
             if (flushes.Count > 0)
                 FlushTable(md, flushes);
             var blocks = result.Measurements.Where(m => m.Section == "block kinds").ToList();
@@ -73,6 +75,26 @@ internal sealed class Report(Settings settings, bool traced)
             string cellsText = string.Join(" | ", names.Select(n => $"{Rate(rate[n])} ({Micros(p50[n])})"));
             md.AppendLine(CultureInfo.InvariantCulture, $"| {Bytes(size)} | {cellsText} | {(best == "" ? "-" : $"{log / rate[best]:0.00}x ({best})")} | {log / bare:0.00}x | {p50Ratio:0.00}x |");
         }
+    }
+
+    private static void DeviceTable(StringBuilder md, List<Measurement> cells)
+    {
+        string[] names = cells.Select(c => c.Contender).Distinct().ToArray();
+        md.AppendLine().AppendLine("Device round trips per append: cache flushes / write requests the disk completed while the appenders ran, "
+            + "over the appends (median of the rounds; /sys/dev/block/.../stat, so other writers on the disk count too)").AppendLine();
+        md.AppendLine("| record | appenders | " + string.Join(" | ", names) + " |");
+        md.AppendLine("| --- | ---: |" + string.Concat(names.Select(_ => " ---: |")));
+        foreach (int size in cells.Select(c => c.Size).Distinct())
+            foreach (int count in cells.Select(c => c.Appenders).Distinct())
+            {
+                string Cell(string name)
+                {
+                    var runs = cells.Where(c => c.Size == size && c.Appenders == count && c.Contender == name && c.Device is not null && c.Appends > 0).ToList();
+                    return runs.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture,
+                        $"{Median(runs.Select(r => (double)r.Device!.Value.Flushes / r.Appends)):0.00} / {Median(runs.Select(r => (double)r.Device!.Value.Writes / r.Appends)):0.00}");
+                }
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {Bytes(size)} | {count} | {string.Join(" | ", names.Select(Cell))} |");
+            }
     }
 
     private static void FlushTable(StringBuilder md, List<FlushCount> flushes)

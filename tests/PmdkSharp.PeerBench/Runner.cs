@@ -12,6 +12,9 @@ namespace PmdkSharp.PeerBench;
 internal sealed record Measurement(string Section, string Contender, int Size, int Appenders, int Round, long Appends, double Seconds, double P50Micros, double P99Micros)
 {
     public double RecordsPerSecond => Appends / Seconds;
+
+    /// <summary>Device write requests and cache flushes completed while the appenders ran (null without a block device).</summary>
+    public DeviceCounters? Device { get; init; }
 }
 
 /// <summary>Runs contenders in fresh files of one directory, interleaved round by round.</summary>
@@ -77,16 +80,19 @@ internal static class Runner
                 }) { IsBackground = true };
                 threads[t].Start();
             }
+            string? deviceStat = DeviceCounters.StatPath(dir);
+            DeviceCounters? deviceBefore = deviceStat is null ? null : DeviceCounters.Read(deviceStat);
             long began = Stopwatch.GetTimestamp();
             Volatile.Write(ref deadline, began + (long)(s.Seconds * Stopwatch.Frequency));
             start.SignalAndWait();
             foreach (Thread thread in threads)
                 thread.Join();
             double seconds = (double)(Stopwatch.GetTimestamp() - began) / Stopwatch.Frequency;
+            DeviceCounters? device = deviceStat is null ? null : DeviceCounters.Read(deviceStat) - deviceBefore!.Value;
             long[] all = latencies.SelectMany(l => l).ToArray();
             Array.Sort(all);
             double Micros(double q) => all.Length == 0 ? double.NaN : all[(int)Math.Min(all.Length - 1, q * all.Length)] * 1e6 / Stopwatch.Frequency;
-            return new Measurement("", contender.Name, size, appenders, round, appends, seconds, Micros(0.5), Micros(0.99));
+            return new Measurement("", contender.Name, size, appenders, round, appends, seconds, Micros(0.5), Micros(0.99)) { Device = device };
         }
         finally
         {

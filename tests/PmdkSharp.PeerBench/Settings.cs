@@ -33,8 +33,13 @@ internal sealed record Settings
         "--seconds" => current with { Seconds = double.Parse(Next(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
         "--blocks-only" => current with { BlocksOnly = true },
         "--rounds" => current with { Rounds = int.Parse(Next(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
+        "--sizes" => current with { Sizes = Numbers(Next(args, ref i)) },
+        "--appenders" => current with { Appenders = Numbers(Next(args, ref i)) },
         _ => throw new ArgumentException($"unknown option {args[i]}"),
     };
+
+    private static int[] Numbers(string list) =>
+        Array.ConvertAll(list.Split(','), n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture));
 
     private static string Next(IReadOnlyList<string> args, ref int i) =>
         ++i < args.Count ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value");

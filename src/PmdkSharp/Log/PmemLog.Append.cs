@@ -60,6 +60,12 @@ public sealed partial class PmemLog
     {
         long started = LogMetrics.StartTimestamp();
         CheckRecord(record.Length, 0);
+        if (TryAppendAlone(record, out LogPosition position))
+        {
+            AdvanceHintIfBehind();
+            LogMetrics.Appended(1, record.Length, started);
+            return position;
+        }
         Reservation reservation = Reserve(LogLayout.RecordSize(record.Length));
         // One hold on the mapping for the whole append: the record, its flush and the commit.
         using PmemAccessScope scope = file.BeginAccess();
@@ -131,6 +137,60 @@ public sealed partial class PmemLog
         return new LogPosition(reservation.Start);
     }
 
+    /// <summary>
+    /// The lone appender's append (see <see cref="LoneAppender"/>): no other thread appends, so no
+    /// ticket, no group and no lock; the same record write and the same persist of its bytes as the
+    /// locked path, then the ends move to the record's end with plain stores, which the fence that
+    /// ended the persist orders after it. Returns false, having written nothing, to the caller to
+    /// take the locked path: when another thread holds or wants the state, or when the record needs
+    /// what only that path does (growing the file, a wrap, a full log, a failed log).
+    /// </summary>
+    private bool TryAppendAlone(ReadOnlySpan<byte> record, out LogPosition position)
+    {
+        position = default;
+        if (!lone.TryEnter())
+            return false;
+        bool inside = true;
+        try
+        {
+            RecordCheck current = check;
+            LogRing ring = current.Ring;
+            long at = reservedEnd;
+            long size = LogLayout.RecordSize(record.Length);
+            long end = at + size;
+            long physical = ring.Physical(at);
+            if (failure is not null || size > ring.RoomBeforeEnd(at) || end - start > ring.Capacity || physical + size > file.Length)
+                return false;
+            using (PmemAccessScope scope = file.BeginAccess())
+            {
+                var writer = new RecordWriter(scope, recordsPersistThemselves, batch: false, physical - at, current.Generation);
+                writer.Write(at, record);
+                if (recordsPersistThemselves)
+                    Finish(ref writer);
+                else
+                    PersistRange(scope, at, end);
+            }
+            reservedEnd = completedEnd = requestedEnd = end;
+            Volatile.Write(ref committedEnd, end);
+            LogMetrics.Committed(1);
+            position = new LogPosition(at);
+            return true;
+        }
+        catch (Exception e)
+        {
+            // Leave the section before `gate`: a thread pausing the lone appender holds it and waits for that.
+            lone.Exit();
+            inside = false;
+            Fail(e);
+            throw;
+        }
+        finally
+        {
+            if (inside)
+                lone.Exit();
+        }
+    }
+
     /// <summary>Persists a checkpoint with the committed end as the hint once it is <see cref="HintInterval"/> ahead (one persist per that many bytes).</summary>
     private void AdvanceHintIfBehind()
     {
@@ -171,7 +231,7 @@ public sealed partial class PmemLog
     /// </summary>
     private Reservation Reserve(long size)
     {
-        lock (gate)
+        using (EnterGate(appending: true))
         {
             ThrowIfFailed();
             while (nextTicket - nextToComplete >= TicketSlots)

@@ -294,7 +294,7 @@ public sealed partial class PmemLog
     /// <summary>Makes <paramref name="end"/> the hint and starts the next generation; raises the capacity to MaxLength's while the log has not wrapped.</summary>
     private void StartGeneration(long end)
     {
-        lock (gate)
+        using (EnterGate())
         {
             long capacity = checkpoint.Capacity;
             long wanted = LogRing.CapacityFor(file.MaxLength);

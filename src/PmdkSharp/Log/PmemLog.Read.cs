@@ -153,6 +153,9 @@ public sealed partial class PmemLog
 
     internal long CommittedEnd => Volatile.Read(ref committedEnd);
 
+    /// <summary>Appends made by the lone appender outside `gate` (see <see cref="LoneAppender"/>).</summary>
+    internal long LoneAppends => lone.Sections;
+
     internal long FirstPosition => Volatile.Read(ref start);
 
     internal long Truncations => Volatile.Read(ref truncations);

@@ -16,7 +16,7 @@ public sealed partial class PmemLog
     public void Truncate(LogPosition position)
     {
         ThrowIfWritableFormat();
-        lock (gate)
+        using (EnterGate())
         {
             WaitForAppendsInFlight();
             long end = Volatile.Read(ref committedEnd);
@@ -42,7 +42,7 @@ public sealed partial class PmemLog
     public void TruncateBefore(LogPosition position)
     {
         ThrowIfWritableFormat();
-        lock (gate)
+        using (EnterGate())
         {
             ThrowIfFailed();
             long end = Volatile.Read(ref committedEnd);
@@ -64,7 +64,7 @@ public sealed partial class PmemLog
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         ThrowIfWritableFormat();
-        lock (gate)
+        using (EnterGate())
         {
             long end = Volatile.Read(ref committedEnd);
             long at = start;

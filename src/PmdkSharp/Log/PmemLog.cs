@@ -40,6 +40,9 @@ public sealed partial class PmemLog : IDisposable
     private readonly PmemLogOptions options;
     private readonly object gate = new();
 
+    /// <summary>The thread that appends alone, without `gate` (see <see cref="LoneAppender"/>).</summary>
+    private readonly LoneAppender lone = new();
+
     /// <summary>The durable end: every record below it is durable and acknowledged (or about to be).</summary>
     private long committedEnd;
 
@@ -153,11 +156,9 @@ public sealed partial class PmemLog : IDisposable
         {
             if (!file.IsReadOnly && check.Format != LogLayout.FormatOne)
             {
-                lock (gate)
-                {
-                    if (failure is null && reservedEnd == Volatile.Read(ref committedEnd) && checkpoint.Hint != committedEnd)
-                        WriteCheckpoint(checkpoint with { Hint = committedEnd });
-                }
+                using GateHold hold = EnterGate(forGood: true);
+                if (failure is null && reservedEnd == Volatile.Read(ref committedEnd) && checkpoint.Hint != committedEnd)
+                    WriteCheckpoint(checkpoint with { Hint = committedEnd });
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
