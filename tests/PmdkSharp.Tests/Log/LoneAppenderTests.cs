@@ -136,7 +136,8 @@ public class LoneAppenderTests
             long after = log.LoneAppends - loneAtFirstDrop;
             output.WriteLine($"{drops} head drops; {log.LoneAppends} of {appends} appends without the lock, {after} of {appends - beforeFirstDrop} after the first drop");
             Assert.True(loneAtFirstDrop >= beforeFirstDrop - 10, $"only {loneAtFirstDrop} of the first {beforeFirstDrop} appends went without the lock");
-            Assert.True(after >= (appends - beforeFirstDrop) / 2, $"only {after} appends went without the lock after the first head drop: the pause did not end");
+            // A drop sends at most the append it overlaps (and, reading the pause's end late, the next) through the lock.
+            Assert.True(after >= appends - beforeFirstDrop - 2 * drops - 10, $"only {after} appends went without the lock after the first head drop ({drops} drops): the pause did not end");
             start = log.Start.Offset;
         }
         int firstLive = Array.FindIndex(acknowledged, p => p.Offset >= start);
@@ -174,7 +175,10 @@ public class LoneAppenderTests
                 {
                     int upTo = Volatile.Read(ref done);
                     if (upTo - 2 < floor)
+                    {
+                        Thread.Yield();
                         continue;
+                    }
                     // Back to a record the appender already has: the truncation must wait for its append in flight.
                     log.Truncate(acknowledged[upTo - 2]);
                     truncations++;
@@ -189,7 +193,7 @@ public class LoneAppenderTests
             int appends = Volatile.Read(ref done);
             output.WriteLine($"{truncations} truncations; {log.LoneAppends} of {appends} appends without the lock");
             Assert.Equal(truncationsWanted, truncations);
-            Assert.True(log.LoneAppends > truncations, $"only {log.LoneAppends} appends went without the lock");
+            Assert.True(log.LoneAppends > truncations / 2, $"only {log.LoneAppends} appends went without the lock: the truncations did not race the lone appender");
             // One more append after the last truncation, which must end the log.
             LogPosition final = log.Append(LogTestFiles.Payload(seed, appends, maxLength: 64));
             // The appends that stayed: the records from Start, each the last append acknowledged at its position.
