@@ -27,7 +27,9 @@ namespace PmdkSharp.Log;
 /// <para>
 /// Thread safety: any number of threads may append at once. Reserving space is a short critical
 /// section; writing and flushing records happens outside it, and commits are grouped (on the msync
-/// path one msync covers the records of every thread that finished meanwhile). Readers run
+/// path one msync covers the records of every thread that finished meanwhile). While a single
+/// thread appends, its appends take no lock at all (a lock after a cache-line flush would wait for
+/// the flush to reach memory); a second appending thread ends that for good. Readers run
 /// concurrently with appenders and see only committed records. <see cref="Truncate"/> waits for
 /// appends in flight; an enumeration that was started before a truncation throws
 /// <see cref="InvalidOperationException"/> on its next step, as does one positioned before the
