@@ -15,8 +15,8 @@ namespace PmdkSharp.Log;
 /// records has its flushes overlap the next record.
 /// <para>
 /// The first thread to append becomes the owner. It enters a section with a store to
-/// <see cref="inside"/> and a load of <see cref="paused"/>; a thread that takes the log's lock
-/// (another appender, a truncation, dispose) stores to <see cref="paused"/>, then loads
+/// <see cref="inside"/> and a load of <see cref="paused"/>; a thread that takes the log's lock to
+/// change what the owner writes (another appender, a truncation, dispose) stores to <see cref="paused"/>, then loads
 /// <see cref="inside"/>. That store-then-load on both sides needs a full fence on both (Dekker):
 /// the pausing side pays for both with a process-wide barrier, as <see cref="Lifetime.LeaseGate"/>
 /// does, and then waits for the owner's section to end. Another appender ends the owner's bias for

@@ -159,7 +159,8 @@ public sealed partial class PmemLog
             long size = LogLayout.RecordSize(record.Length);
             long end = at + size;
             long physical = ring.Physical(at);
-            if (failure is not null || size > ring.RoomBeforeEnd(at) || end - start > ring.Capacity || physical + size > file.Length)
+            // The start may move meanwhile (TruncateBefore does not pause this path): an older one is a stricter bound.
+            if (failure is not null || size > ring.RoomBeforeEnd(at) || end - Volatile.Read(ref start) > ring.Capacity || physical + size > file.Length)
                 return false;
             using (PmemAccessScope scope = file.BeginAccess())
             {

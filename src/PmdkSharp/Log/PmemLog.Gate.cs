@@ -5,11 +5,12 @@ namespace PmdkSharp.Log;
 public sealed partial class PmemLog
 {
     /// <summary>
-    /// Takes `gate` for anything but an append's commit: a lone appender's section (see
-    /// <see cref="LoneAppender"/>) is over and stays out until the hold ends. An appender's
+    /// Takes `gate` for what changes the ends or the generation (an append's reservation, Truncate,
+    /// Dispose, a new generation): a lone appender's section (see <see cref="LoneAppender"/>) is
+    /// over and stays out until the hold ends. Moving the start (TruncateBefore, KeepLast) and an
+    /// append's own later holds (its commit, its failure, the hint) take `gate` directly. An appender's
     /// reservation passes <paramref name="appending"/> (the first becomes the lone appender, any
-    /// other ends that for good); dispose passes <paramref name="forGood"/>. An append's later
-    /// holds (its commit, its failure) take `gate` directly: its reservation already did this.
+    /// other ends that for good); dispose passes <paramref name="forGood"/>.
     /// </summary>
     private GateHold EnterGate(bool appending = false, bool forGood = false)
     {

@@ -42,7 +42,9 @@ public sealed partial class PmemLog
     public void TruncateBefore(LogPosition position)
     {
         ThrowIfWritableFormat();
-        using (EnterGate())
+        // Not EnterGate: the start is all this changes of what a lone appender uses, and it reads
+        // it only as a bound, after the checkpoint that records it is durable.
+        lock (gate)
         {
             ThrowIfFailed();
             long end = Volatile.Read(ref committedEnd);
@@ -64,7 +66,7 @@ public sealed partial class PmemLog
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         ThrowIfWritableFormat();
-        using (EnterGate())
+        lock (gate) // as TruncateBefore: no pause of a lone appender
         {
             long end = Volatile.Read(ref committedEnd);
             long at = start;
