@@ -71,7 +71,7 @@ public class LoneAppenderTests
                     if (i == 200)
                         joined.Wait(); // keep half of the appends for after the second appender came
                 }
-            });
+            }) { IsBackground = true };
             first.Start();
             Assert.True(started.Wait(TimeSpan.FromSeconds(60)));
             acknowledged[perThread] = log.Append(LogTestFiles.Payload(seed, perThread));
@@ -119,7 +119,7 @@ public class LoneAppenderTests
                         dropped.Wait();
                     }
                 }
-            });
+            }) { IsBackground = true };
             appender.Start();
             Assert.True(ready.Wait(TimeSpan.FromSeconds(60)));
             log.TruncateBefore(acknowledged[beforeFirstDrop / 2]); // from this thread, while the lone appender waits
@@ -151,23 +151,35 @@ public class LoneAppenderTests
         TestEnvironment.Require(backend);
         int seed = Environment.TickCount;
         output.WriteLine($"seed {seed}");
-        const int capacity = 1 << 20, truncationsWanted = 300;
+        // The appender stays at most `lead` appends past the last truncation, so the log stays small
+        // (a truncation drops only the last two records) however the threads are scheduled.
+        const int truncationsWanted = 300, lead = 64, capacity = (truncationsWanted + 2) * (lead + 2);
         using var path = new TempPath(directory, ".log");
         var acknowledged = new LogPosition[capacity];
         var expected = new List<(LogPosition Position, int Append)>();
-        int truncations = 0, done = 0;
+        int truncations = 0, done = 0, truncatedAt = 0;
         long loneAtFirst = 0;
+        Exception? appenderFailed = null;
         using (var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend, length: 2 << 20, maxLength: 16 << 20)))
         {
             bool stop = false;
             var appender = new Thread(() =>
             {
-                for (int i = 0; i < capacity && !Volatile.Read(ref stop); i++)
+                try
                 {
-                    acknowledged[i] = log.Append(LogTestFiles.Payload(seed, i, maxLength: 64));
-                    Volatile.Write(ref done, i + 1);
+                    for (int i = 0; i < capacity && !Volatile.Read(ref stop); i++)
+                    {
+                        while (i - Volatile.Read(ref truncatedAt) >= lead && !Volatile.Read(ref stop))
+                            Thread.Yield();
+                        acknowledged[i] = log.Append(LogTestFiles.Payload(seed, i, maxLength: 64));
+                        Volatile.Write(ref done, i + 1);
+                    }
                 }
-            });
+                catch (Exception e)
+                {
+                    appenderFailed = e; // reported below, not as a crash of the test host
+                }
+            }) { IsBackground = true };
             appender.Start();
             try
             {
@@ -185,6 +197,7 @@ public class LoneAppenderTests
                     if (truncations++ == 0)
                         loneAtFirst = log.LoneAppends;
                     floor = Volatile.Read(ref done) + 1; // the append in flight may have finished before the truncation
+                    Volatile.Write(ref truncatedAt, floor - 1);
                 }
             }
             finally
@@ -192,6 +205,7 @@ public class LoneAppenderTests
                 Volatile.Write(ref stop, true);
                 appender.Join();
             }
+            Assert.Null(appenderFailed);
             int appends = Volatile.Read(ref done);
             output.WriteLine($"{truncations} truncations; {log.LoneAppends} of {appends} appends without the lock");
             Assert.Equal(truncationsWanted, truncations);
@@ -249,12 +263,12 @@ public class LoneAppenderTests
             go.Wait();
             fourth = log.Append(new byte[] { 4 });
             appended.Set();
-        });
+        }) { IsBackground = true };
         appender.Start();
         Assert.True(ready.Wait(TimeSpan.FromSeconds(30)));
         Assert.True(log.LoneAppends >= 2, "the appender is not the lone appender");
 
-        var truncating = new Thread(() => log.Truncate(kept[2]));
+        var truncating = new Thread(() => log.Truncate(kept[2])) { IsBackground = true };
         holding.HoldNext(truncating.ManagedThreadId);
         truncating.Start();
         Assert.True(holding.Holding.Wait(TimeSpan.FromSeconds(30)), "the truncation never reached its checkpoint's persist");
