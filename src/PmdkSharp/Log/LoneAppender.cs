@@ -20,7 +20,7 @@ namespace PmdkSharp.Log;
 /// <see cref="inside"/>. That store-then-load on both sides needs a full fence on both (Dekker):
 /// the pausing side pays for both with a process-wide barrier, as <see cref="Lifetime.LeaseGate"/>
 /// does, and then waits for the owner's section to end. Another appender ends the owner's bias for
-/// good (the log takes its lock from then on); anything else resumes it when it releases the lock.
+/// good (the log takes its lock from then on); a truncation resumes it when it releases the lock.
 /// </para>
 /// </remarks>
 internal sealed class LoneAppender
@@ -62,7 +62,8 @@ internal sealed class LoneAppender
     public void Exit() => inside = 0;
 
     /// <summary>
-    /// Called by every holder of the log's lock right after taking it. Makes the first appender the
+    /// Called (through the log's EnterGate) right after taking the log's lock to change what the
+    /// owner writes: an append's reservation, a truncation, dispose. Makes the first appender the
     /// owner; for any other thread, waits until the owner is outside its section and keeps it out
     /// until <see cref="Resume"/> (or for good when <paramref name="forGood"/>: another appender,
     /// or dispose). Returns true when the caller must call <see cref="Resume"/> before it releases the lock.
