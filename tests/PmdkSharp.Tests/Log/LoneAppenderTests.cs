@@ -61,7 +61,7 @@ public class LoneAppenderTests
         {
             using var joined = new ManualResetEventSlim();
             using var started = new ManualResetEventSlim();
-            var first = new Thread(() =>
+            var first = new TestThread(() =>
             {
                 for (int i = 0; i < perThread; i++)
                 {
@@ -71,7 +71,7 @@ public class LoneAppenderTests
                     if (i == 200)
                         joined.Wait(); // keep half of the appends for after the second appender came
                 }
-            }) { IsBackground = true };
+            });
             first.Start();
             Assert.True(started.Wait(TimeSpan.FromSeconds(60)));
             acknowledged[perThread] = log.Append(LogTestFiles.Payload(seed, perThread));
@@ -107,7 +107,7 @@ public class LoneAppenderTests
             using var ready = new ManualResetEventSlim();
             using var dropped = new ManualResetEventSlim();
             int done = 0;
-            var appender = new Thread(() =>
+            var appender = new TestThread(() =>
             {
                 for (int i = 0; i < appends; i++)
                 {
@@ -119,7 +119,7 @@ public class LoneAppenderTests
                         dropped.Wait();
                     }
                 }
-            }) { IsBackground = true };
+            });
             appender.Start();
             Assert.True(ready.Wait(TimeSpan.FromSeconds(60)));
             log.TruncateBefore(acknowledged[beforeFirstDrop / 2]); // from this thread, while the lone appender waits
@@ -159,27 +159,19 @@ public class LoneAppenderTests
         var expected = new List<(LogPosition Position, int Append)>();
         int truncations = 0, done = 0, truncatedAt = 0;
         long loneAtFirst = 0;
-        Exception? appenderFailed = null;
         using (var log = PmemLog.Open(path.Path, LogTestFiles.Options(backend, length: 2 << 20, maxLength: 16 << 20)))
         {
             bool stop = false;
-            var appender = new Thread(() =>
+            var appender = new TestThread(() =>
             {
-                try
+                for (int i = 0; i < capacity && !Volatile.Read(ref stop); i++)
                 {
-                    for (int i = 0; i < capacity && !Volatile.Read(ref stop); i++)
-                    {
-                        while (i - Volatile.Read(ref truncatedAt) >= lead && !Volatile.Read(ref stop))
-                            Thread.Yield();
-                        acknowledged[i] = log.Append(LogTestFiles.Payload(seed, i, maxLength: 64));
-                        Volatile.Write(ref done, i + 1);
-                    }
+                    while (i - Volatile.Read(ref truncatedAt) >= lead && !Volatile.Read(ref stop))
+                        Thread.Yield();
+                    acknowledged[i] = log.Append(LogTestFiles.Payload(seed, i, maxLength: 64));
+                    Volatile.Write(ref done, i + 1);
                 }
-                catch (Exception e)
-                {
-                    appenderFailed = e; // reported below, not as a crash of the test host
-                }
-            }) { IsBackground = true };
+            });
             appender.Start();
             try
             {
@@ -205,7 +197,6 @@ public class LoneAppenderTests
                 Volatile.Write(ref stop, true);
                 appender.Join();
             }
-            Assert.Null(appenderFailed);
             int appends = Volatile.Read(ref done);
             output.WriteLine($"{truncations} truncations; {log.LoneAppends} of {appends} appends without the lock");
             Assert.Equal(truncationsWanted, truncations);
@@ -255,7 +246,7 @@ public class LoneAppenderTests
         using var ready = new ManualResetEventSlim();
         using var go = new ManualResetEventSlim();
         using var appended = new ManualResetEventSlim();
-        var appender = new Thread(() =>
+        var appender = new TestThread(() =>
         {
             for (int i = 0; i < 3; i++)
                 kept[i] = log.Append(new[] { (byte)(i + 1) });
@@ -263,12 +254,12 @@ public class LoneAppenderTests
             go.Wait();
             fourth = log.Append(new byte[] { 4 });
             appended.Set();
-        }) { IsBackground = true };
+        });
         appender.Start();
         Assert.True(ready.Wait(TimeSpan.FromSeconds(30)));
         Assert.True(log.LoneAppends >= 2, "the appender is not the lone appender");
 
-        var truncating = new Thread(() => log.Truncate(kept[2])) { IsBackground = true };
+        var truncating = new TestThread(() => log.Truncate(kept[2]));
         holding.HoldNext(truncating.ManagedThreadId);
         truncating.Start();
         Assert.True(holding.Holding.Wait(TimeSpan.FromSeconds(30)), "the truncation never reached its checkpoint's persist");
@@ -298,5 +289,38 @@ public class LoneAppenderTests
             k++;
         }
         Assert.Equal(expected.Count, k);
+    }
+
+    /// <summary>
+    /// A background thread whose exception becomes an assertion at <see cref="Join"/>, not a crash
+    /// of the test host (and which never keeps the host alive when a test fails before joining it).
+    /// </summary>
+    private sealed class TestThread
+    {
+        private readonly Thread thread;
+        private Exception? failure;
+
+        public TestThread(Action body) =>
+            thread = new Thread(() =>
+            {
+                try
+                {
+                    body();
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            }) { IsBackground = true };
+
+        public int ManagedThreadId => thread.ManagedThreadId;
+
+        public void Start() => thread.Start();
+
+        public void Join()
+        {
+            thread.Join();
+            Assert.Null(failure);
+        }
     }
 }
