@@ -9,27 +9,22 @@ public sealed partial class PmemLog
     // Appends in flight, under `gate`: each reservation takes a ticket; when its records are
     // written (and, on pmem, flushed), its end goes into `finished` at the ticket's slot, and the
     // contiguous prefix of finished tickets moves `completedEnd`. The committed end follows it: at
-    // once where records persist themselves; elsewhere through commits, each an msync of
-    // [requestedEnd, completedEnd) outside the lock by the thread that found that range uncovered,
-    // for itself and every append the range holds. Several commits of disjoint ranges run at once
-    // (on tmpfs an msync costs less than waiting for another thread's); they are published in the
-    // order they started (`commitEnds`, by sequence), so the committed end never passes a range
-    // that is not yet durable.
+    // once where records persist themselves; elsewhere each appender whose records are completed
+    // msyncs [committedEnd, completedEnd) outside the lock, for itself and every append the range
+    // holds, and publishes that end if it is past the committed one. Appenders do not wait for a
+    // covering msync another thread started: their msyncs run at once, which the kernel makes
+    // one device flush where they overlap (a page already clean is not written twice), and which on
+    // tmpfs costs less than sleeping until another thread publishes.
     private const int TicketSlots = 1024;
-    private const int CommitSlots = 64;
 
     private readonly long[] finished = new long[TicketSlots];
     private readonly int[] finishedRecords = new int[TicketSlots];
-    private readonly long[] commitEnds = new long[CommitSlots];
     private long reservedEnd;
     private long completedEnd;
-    private long requestedEnd;
     private long completedRecords;
     private long committedRecords;
     private long nextTicket;
     private long nextToComplete;
-    private long nextCommit;
-    private long nextCommitToPublish;
     private int waiters;
     private long publishes;
     private Exception? failure;
@@ -80,7 +75,7 @@ public sealed partial class PmemLog
         catch (Exception e) when (Fail(e))
         {
         }
-        Commit(scope, reservation.Ticket, reservation.End, 1);
+        Commit(scope, reservation, 1);
         AdvanceHintIfBehind();
         LogMetrics.Appended(1, record.Length, started);
         return new LogPosition(reservation.Start);
@@ -131,7 +126,7 @@ public sealed partial class PmemLog
         catch (Exception e) when (Fail(e))
         {
         }
-        Commit(scope, reservation.Ticket, reservation.End, records.Length);
+        Commit(scope, reservation, records.Length);
         AdvanceHintIfBehind();
         LogMetrics.Appended(records.Length, bytes, started);
         return new LogPosition(reservation.Start);
@@ -171,7 +166,7 @@ public sealed partial class PmemLog
                 else
                     PersistRange(scope, at, end);
             }
-            reservedEnd = completedEnd = requestedEnd = end;
+            reservedEnd = completedEnd = end;
             Volatile.Write(ref committedEnd, end);
             LogMetrics.Committed(1);
             position = new LogPosition(at);
@@ -275,18 +270,19 @@ public sealed partial class PmemLog
     }
 
     /// <summary>
-    /// Marks the records of <paramref name="ticket"/> written and returns once they and every
-    /// record before them are durable: committed by this thread, when no started commit covers
-    /// them, or by the commit of another thread that does.
+    /// Marks the records of <paramref name="reservation"/> written and returns once they and every
+    /// record before them are durable: committed by this thread's msync, or by another thread's
+    /// that covered them first.
     /// </summary>
-    private void Commit(in PmemAccessScope scope, long ticket, long end, int records)
+    private void Commit(in PmemAccessScope scope, in Reservation reservation, int records)
     {
+        long end = reservation.End;
         Monitor.Enter(gate);
         bool locked = true;
         try
         {
-            finished[ticket & (TicketSlots - 1)] = end;
-            finishedRecords[ticket & (TicketSlots - 1)] = records;
+            finished[reservation.Ticket & (TicketSlots - 1)] = end;
+            finishedRecords[reservation.Ticket & (TicketSlots - 1)] = records;
             bool advanced = false;
             while (finished[nextToComplete & (TicketSlots - 1)] is var done && done != 0)
             {
@@ -301,54 +297,47 @@ public sealed partial class PmemLog
             while (true)
             {
                 long seen = Volatile.Read(ref publishes); // before the state it decides on
-                if (committedEnd >= end)
+                // A truncation waits for every append in flight to be committed: one that ran since
+                // (a new generation) found this append committed, and may have moved the end below it.
+                if (committedEnd >= end || check.Generation != reservation.Generation)
                     return;
                 ThrowIfFailed();
-                if (completedEnd < end || requestedEnd >= end || nextCommit - nextCommitToPublish >= CommitSlots)
+                if (completedEnd < end)
                 {
-                    // An earlier append is still writing (whoever completes it commits this one
-                    // too), or a started commit covers this append, or too many are in flight.
+                    // An earlier append is still writing: its appender's msync will cover this one.
                     WaitForChange(seen);
                     continue;
                 }
-                long target = completedEnd;
-                int group = (int)(completedRecords - committedRecords);
-                committedRecords = completedRecords;
-                long from = requestedEnd;
-                requestedEnd = target;
-                if (recordsPersistThemselves)
+                long from = committedEnd, to = completedEnd, completed = completedRecords;
+                if (!recordsPersistThemselves)
                 {
-                    // Every record below `target` was flushed and drained by its own appender.
-                    Publish(target);
-                    LogMetrics.Committed(group);
-                    return;
-                }
-                long sequence = nextCommit++;
-                Monitor.Exit(gate);
-                locked = false;
-                try
-                {
-                    PersistRange(scope, from, target);
-                }
-                catch (Exception e)
-                {
-                    // Its range never becomes durable: no later commit is published past it.
+                    Monitor.Exit(gate);
+                    locked = false;
+                    try
+                    {
+                        PersistRange(scope, from, to);
+                    }
+                    catch (Exception e)
+                    {
+                        // Its range never becomes durable: nothing is published past the committed end from now on.
+                        Monitor.Enter(gate);
+                        locked = true;
+                        failure ??= e;
+                        WakeWaiters();
+                        throw;
+                    }
                     Monitor.Enter(gate);
                     locked = true;
-                    failure ??= e;
-                    WakeWaiters();
-                    throw;
                 }
-                Monitor.Enter(gate);
-                locked = true;
-                commitEnds[sequence & (CommitSlots - 1)] = target;
-                while (commitEnds[nextCommitToPublish & (CommitSlots - 1)] is var durable && durable != 0)
+                // Another thread's msync may have published past `to` meanwhile; a truncation or a
+                // failure since the snapshot makes `to` stale. Every record below `to` is durable:
+                // those below `from` were, this thread's persist covered the rest.
+                if (to > committedEnd && check.Generation == reservation.Generation && failure is null)
                 {
-                    commitEnds[nextCommitToPublish & (CommitSlots - 1)] = 0;
-                    nextCommitToPublish++;
-                    Publish(durable);
+                    LogMetrics.Committed((int)(completed - committedRecords));
+                    committedRecords = completed;
+                    Publish(to);
                 }
-                LogMetrics.Committed(group);
             }
         }
         finally

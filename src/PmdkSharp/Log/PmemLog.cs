@@ -80,7 +80,6 @@ public sealed partial class PmemLog : IDisposable
         recordsPersistThemselves = file.Granularity != StoreGranularity.Page;
         reservedEnd = committedEnd;
         completedEnd = committedEnd;
-        requestedEnd = committedEnd;
         CreatedBy = createdBy;
         WasCreated = created;
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using PmdkSharp.Durability;
 
@@ -8,12 +9,17 @@ namespace PmdkSharp.Tests.Log;
 /// Wraps a log file's real strategy and, once <see cref="HoldNext"/> names a thread, stops that
 /// thread in its next persist or flush (before the call reaches the real strategy) until
 /// <see cref="Release"/>: an append held there has reserved and written its records, and they are
-/// not yet durable. Other threads pass through.
+/// not yet durable. Other threads pass through; the ranges their persists finished are kept, so a
+/// test can ask whether the held range became durable through another thread's persist.
 /// </summary>
 internal sealed unsafe class HoldingStrategy(DurabilityStrategy inner) : DurabilityStrategy
 {
     private readonly ManualResetEventSlim released = new(false);
+    private readonly List<(nuint Start, nuint End)> persisted = new();
     private int heldThread = -1;
+
+    /// <summary>The range the held thread was about to persist (or flush) when it stopped.</summary>
+    public (nuint Start, nuint End) HeldRange { get; private set; }
 
     /// <summary>Set when the held thread has stopped.</summary>
     public ManualResetEventSlim Holding { get; } = new(false);
@@ -28,15 +34,23 @@ internal sealed unsafe class HoldingStrategy(DurabilityStrategy inner) : Durabil
     /// <summary>Lets the held thread go on.</summary>
     public void Release() => released.Set();
 
+    /// <summary>Whether a persist that has finished (not the held one) covered all of <paramref name="range"/>.</summary>
+    public bool PersistedAll((nuint Start, nuint End) range)
+    {
+        lock (persisted)
+            return persisted.Exists(p => p.Start <= range.Start && p.End >= range.End);
+    }
+
     public override void Persist(byte* address, nuint length)
     {
-        HoldIfChosen();
+        HoldIfChosen(address, length);
         inner.Persist(address, length);
+        Persisted(address, length);
     }
 
     public override void Flush(byte* address, nuint length)
     {
-        HoldIfChosen();
+        HoldIfChosen(address, length);
         inner.Flush(address, length);
     }
 
@@ -44,23 +58,31 @@ internal sealed unsafe class HoldingStrategy(DurabilityStrategy inner) : Durabil
 
     public override void CopyPersist(byte* destination, byte* source, nuint length)
     {
-        HoldIfChosen();
+        HoldIfChosen(destination, length);
         inner.CopyPersist(destination, source, length);
+        Persisted(destination, length);
     }
 
     public override void CopyFlush(byte* destination, byte* source, nuint length)
     {
-        HoldIfChosen();
+        HoldIfChosen(destination, length);
         inner.CopyFlush(destination, source, length);
     }
 
     public override void FillPersist(byte* destination, byte value, nuint length) => inner.FillPersist(destination, value, length);
 
-    private void HoldIfChosen()
+    private void Persisted(byte* address, nuint length)
+    {
+        lock (persisted)
+            persisted.Add(((nuint)address, (nuint)address + length));
+    }
+
+    private void HoldIfChosen(byte* address, nuint length)
     {
         if (Volatile.Read(ref heldThread) != Environment.CurrentManagedThreadId)
             return;
         Volatile.Write(ref heldThread, -1);
+        HeldRange = ((nuint)address, (nuint)address + length);
         Holding.Set();
         released.Wait();
     }

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using PmdkSharp.Log;
@@ -114,10 +115,12 @@ public class PmemLogConcurrencyTests
 
     /// <summary>
     /// Acknowledgement in file order: an append stopped after its reservation, with its record
-    /// written but not yet durable (held in its persist, on pmem its own flush, elsewhere the
-    /// commit's msync), keeps a later append from returning, though the later one's record is
-    /// written (and on pmem flushed) already. Both return once the first goes on, and each is
-    /// within the end. Guards the commit's "every earlier append completed" condition.
+    /// written but not yet durable (held in its persist: on pmem its own flush, elsewhere its
+    /// commit's msync), keeps a later append from returning until a finished persist covers the
+    /// first's record too: on pmem never before the first goes on (only its own flush persists
+    /// it), elsewhere once the later append's own msync, which starts at the durable end, did.
+    /// Both return, each within the end. Guards the commit's "every earlier append completed"
+    /// condition and the msync's range.
     /// </summary>
     [SkippableTheory]
     [ClassData(typeof(BackendsAndDirectories))]
@@ -141,18 +144,91 @@ public class PmemLogConcurrencyTests
         Assert.True(holding.Holding.Wait(TimeSpan.FromSeconds(30)), "the first append never reached its persist");
 
         var second = Task.Run(() => log.Append(new byte[] { 3 }));
-        // The second append cannot return while the first is held, however long we wait; a commit
-        // that acknowledged out of order returns it at once.
+        // However long we wait, the second append cannot return before the first's record is durable.
         bool returnedEarly = second.Wait(TimeSpan.FromSeconds(2));
+        bool firstDurable = holding.PersistedAll(holding.HeldRange);
         holding.Release();
         first.Join();
         LogPosition secondAt = second.GetAwaiter().GetResult();
-        Assert.False(returnedEarly, $"the second append returned ({secondAt}) while the first, before it, was not yet durable");
+        Assert.False(returnedEarly && !firstDurable, $"the second append returned ({secondAt}) while the first, before it, was not yet durable");
+        if (log.Mapping.Granularity != StoreGranularity.Page)
+            Assert.False(returnedEarly, $"the second append returned ({secondAt}) while the first's own flush was held");
         Assert.True(log.End > secondAt);
         var payloads = new List<byte>();
         foreach (LogRecord record in log.ReadAll())
             payloads.AddRange(record.Payload.ToArray());
         Assert.Equal(new byte[] { 1, 2, 3 }, payloads);
+    }
+
+    /// <summary>
+    /// An appender's msync that finishes after a truncation publishes nothing: another appender's
+    /// msync covered its record (so the truncation did not wait for it), the truncation moved the
+    /// end back before that record and a shorter record followed. The late appender returns (its append was durable),
+    /// and the end stays the short record's. Guards both generation checks of the commit: without
+    /// them the end jumps back past the short record, or the late appender waits forever.
+    /// </summary>
+    [SkippableTheory]
+    [ClassData(typeof(BackendsAndDirectories))]
+    public void An_msync_finishing_after_a_truncation_publishes_nothing(PmemBackendKind backend, string directory)
+    {
+        TestEnvironment.Require(backend);
+        using var path = new TempPath(directory, ".log");
+        HoldingStrategy? holding = null;
+        PmemLogOptions defaults = LogTestFiles.Options(backend);
+        PmemLog log = PmemLog.Open(path.Path, new PmemLogOptions
+        {
+            Backend = backend, Length = defaults.Length, MaxLength = defaults.MaxLength,
+            StrategyDecorator = inner => holding = new HoldingStrategy(inner),
+        });
+        bool stuck = false;
+        try
+        {
+            RaceAnMsyncWithATruncation(log, holding!, ref stuck);
+        }
+        finally
+        {
+            if (!stuck) // disposing would wait for a stuck append's hold on the mapping: leave that log open
+                log.Dispose();
+        }
+    }
+
+    private static void RaceAnMsyncWithATruncation(PmemLog log, HoldingStrategy holding, ref bool stuck)
+    {
+        Skip.If(log.Mapping.Granularity != StoreGranularity.Page, "on persistent memory each appender flushes its own record: no commit msync to outlive a truncation");
+        // 100-byte records: the 1-byte record after the truncation ends well before the held one did.
+        byte[] long1 = Enumerable.Repeat((byte)1, 100).ToArray(), long3 = Enumerable.Repeat((byte)3, 100).ToArray();
+        byte[] long4 = Enumerable.Repeat((byte)4, 100).ToArray();
+        LogPosition late = default;
+        using var go = new ManualResetEventSlim();
+        var appender = new Thread(() =>
+        {
+            log.Append(long1);
+            go.Wait();
+            late = log.Append(long3); // held in its msync
+        }) { IsBackground = true };
+        appender.Start();
+        while (log.End.Offset == log.Start.Offset)
+            Thread.Yield();
+        log.Append(new byte[] { 2 }); // a second appending thread: every append commits through the lock from now on
+        LogPosition third = log.End; // where the appender's held record goes
+        holding.HoldNext(appender.ManagedThreadId);
+        go.Set();
+        Assert.True(holding.Holding.Wait(TimeSpan.FromSeconds(30)), "the appender never reached its msync");
+
+        log.Append(long4); // its msync covers the held record too
+        log.Truncate(third); // nothing in flight: the held record is committed
+        LogPosition fifth = log.Append(new byte[] { 5 });
+        LogPosition end = log.End;
+        holding.Release();
+        stuck = !appender.Join(TimeSpan.FromSeconds(30));
+        Assert.False(stuck, "the late appender never returned after the truncation");
+        Assert.Equal(third, late);
+        Assert.Equal(end, log.End);
+        var records = new List<(LogPosition Position, byte[] Payload)>();
+        foreach (LogRecord record in log.ReadAll())
+            records.Add((record.Position, record.Payload.ToArray()));
+        Assert.Equal(new[] { long1, new byte[] { 2 }, new byte[] { 5 } }, records.Select(r => r.Payload));
+        Assert.Equal(fifth, records[^1].Position);
     }
 
     private static long Id(int thread, int index) => ((long)thread << 32) | (uint)index;
