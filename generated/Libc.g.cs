@@ -112,6 +112,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Libraries.Libc, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int statx(int __dirfd, string __path, int __flags, uint __mask, statx* __buf);
 
+    /// <summary><c>int statx(int __dirfd, const char *restrict __path, int __flags, unsigned int __mask, struct statx *restrict __buf)</c> (the descriptor held by the marshaller for the call)</summary>
+    [LibraryImport(Libraries.Libc, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int statx(global::Microsoft.Win32.SafeHandles.SafeFileHandle __dirfd, string __path, int __flags, uint __mask, statx* __buf);
+
     /// <summary><c>#define MAP_32BIT 0x40</c></summary>
     public const int MAP_32BIT = 64;
 
@@ -345,6 +349,9 @@ internal static unsafe partial class Libc
 
     /// <summary><c>#define AT_FDCWD -100</c></summary>
     public const int AT_FDCWD = -100;
+
+    /// <summary><c>#define AT_EMPTY_PATH 0x1000</c></summary>
+    public const int AT_EMPTY_PATH = 4096;
 
     /// <summary><c>#define S_IFMT __S_IFMT</c></summary>
     public const int S_IFMT = 61440;

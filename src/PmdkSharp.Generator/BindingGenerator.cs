@@ -60,7 +60,7 @@ public static class BindingGenerator
         return new BindingModel(config.ClassName, config.Library, BannerText.Render(config), functions, constants, mapper.Types.ToList());
     }
 
-    private static readonly string[] DescriptorNames = ["fd", "__fd", "__fildes"];
+    private static readonly string[] DescriptorNames = ["fd", "__fd", "__fildes", "__dirfd"];
 
     /// <summary>The overload of a bound function that takes its descriptor as a SafeFileHandle.</summary>
     private static FunctionDesc WithHandle(FunctionDesc function)

@@ -47,7 +47,7 @@ public sealed class GeneratorConfig
 
     /// <summary>
     /// Functions that also get an overload taking their file descriptor (an <c>int</c> parameter named
-    /// <c>fd</c>, <c>__fd</c> or <c>__fildes</c>) as a <c>SafeFileHandle</c>: the marshaller then holds
+    /// <c>fd</c>, <c>__fd</c>, <c>__fildes</c> or <c>__dirfd</c>) as a <c>SafeFileHandle</c>: the marshaller then holds
     /// the handle for the call, so a concurrent close cannot hand its number to another file meanwhile.
     /// </summary>
     public List<string> FileDescriptorOverloads { get; set; } = new();

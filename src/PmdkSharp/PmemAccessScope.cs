@@ -93,6 +93,21 @@ public readonly unsafe ref struct PmemAccessScope
         PmemMetrics.Persisted("flush", source.Length);
     }
 
+    /// <summary>
+    /// Copies into the mapping (not yet durable) the way the next persist of the range is cheapest:
+    /// on a disk's file system through the file, else through the mapping. For the library's own
+    /// hot paths, where a persist follows each copy (a system call per copy on a disk is nothing beside its flush).
+    /// </summary>
+    internal void Store(long offset, ReadOnlySpan<byte> source)
+    {
+        CheckWritable(offset, source.Length);
+        fixed (byte* from = source)
+            strategy.Store(baseAddress + offset, from, (nuint)source.Length);
+    }
+
+    /// <summary>Whether <see cref="Store"/> copies through the file rather than through the mapping.</summary>
+    internal bool StoresThroughFile => strategy.StoresThroughFile;
+
     /// <summary>Copies bytes into the mapping (not yet durable).</summary>
     public void Write(long offset, ReadOnlySpan<byte> source)
     {

@@ -61,7 +61,7 @@ internal abstract unsafe class Backend
     public virtual DurabilityStrategy CreateStrategy(FileMapping mapping, string path) =>
         mapping.Device is { } device ? ForDevice(device)
         : mapping.IsPmem ? ForPersistentMemory(mapping, path)
-        : new MsyncStrategy(path, mapping.Base);
+        : new MsyncStrategy(path, mapping.Base, mapping.UsesMapSync ? null : mapping.Handle.File.SafeFileHandle);
 
     /// <summary>The strategy on persistent memory reached through a file system (or forced).</summary>
     protected abstract DurabilityStrategy ForPersistentMemory(FileMapping mapping, string path);

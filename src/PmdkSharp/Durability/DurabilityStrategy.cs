@@ -27,6 +27,16 @@ internal abstract unsafe class DurabilityStrategy
     public abstract void FillPersist(byte* destination, byte value, nuint length);
 
     /// <summary>
+    /// Copies into the mapping, not yet durable, the way this strategy's next persist of the range
+    /// is cheapest: a copy through the mapping, unless <see cref="MsyncStrategy"/> writes through the file.
+    /// </summary>
+    public virtual void Store(byte* destination, byte* source, nuint length) =>
+        System.Buffer.MemoryCopy(source, destination, length, length);
+
+    /// <summary>Whether <see cref="Store"/> writes through the file: then each copy is a system call, worth making once per record rather than per field.</summary>
+    public virtual bool StoresThroughFile => false;
+
+    /// <summary>
     /// Copies and starts making the destination durable; <see cref="Drain"/> waits. Flushing
     /// strategies override it with a copy that streams large ranges past the cache (non-temporal
     /// stores), so they need no flush afterwards.

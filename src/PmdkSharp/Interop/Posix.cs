@@ -156,6 +156,16 @@ internal static unsafe class Posix
             return statx(AT_FDCWD, path, 0, mask, result) == 0 ? 0 : Errno.Last;
     }
 
+    /// <summary>statx of an open file (no lookup of its path); returns the errno (0 on success).</summary>
+    public static int Statx(SafeFileHandle file, uint mask, out statx status)
+    {
+        status = default;
+        if (Injected(Syscall.Fstatx) is var e and not 0)
+            return e;
+        fixed (statx* result = &status)
+            return statx(file, "", AT_EMPTY_PATH, mask, result) == 0 ? 0 : Errno.Last;
+    }
+
     /// <summary>The soft limit of <paramref name="resource"/>, or null when it is unlimited or cannot be read.</summary>
     public static ulong? SoftLimit(int resource)
     {

@@ -20,6 +20,8 @@ internal enum Syscall
     Pwrite,
     Fsync,
     Statx,
+    /// <summary>statx of an open descriptor (AT_EMPTY_PATH): no lookup of a path.</summary>
+    Fstatx,
 }
 
 /// <summary>

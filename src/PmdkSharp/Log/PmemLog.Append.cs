@@ -161,9 +161,8 @@ public sealed partial class PmemLog
             {
                 var writer = new RecordWriter(scope, recordsPersistThemselves, batch: false, physical - at, current.Generation);
                 writer.Write(at, record);
-                if (recordsPersistThemselves)
-                    Finish(ref writer);
-                else
+                Finish(ref writer);
+                if (!recordsPersistThemselves)
                     PersistRange(scope, at, end);
             }
             reservedEnd = completedEnd = end;
@@ -204,7 +203,10 @@ public sealed partial class PmemLog
     private void Finish(ref RecordWriter writer)
     {
         if (!recordsPersistThemselves)
+        {
+            writer.Complete();
             return;
+        }
         writer.Persist();
         LogMetrics.Flushed(1);
     }

@@ -32,6 +32,7 @@ internal ref struct RecordWriter
     private readonly PmemAccessScope scope;
     private readonly Span<byte> staging;
     private readonly bool streams;
+    private readonly bool throughFile;
     private readonly bool stages;
     private readonly long delta;
     private readonly ulong generation;
@@ -52,8 +53,9 @@ internal ref struct RecordWriter
         this.streams = streams;
         delta = physicalDelta;
         this.generation = generation;
-        stages = streams && batch;
-        staging = stages ? (stagingBuffer ??= new byte[StagingSize]) : default;
+        throughFile = !streams && scope.StoresThroughFile;
+        stages = (streams || throughFile) && batch;
+        staging = stages || throughFile ? (stagingBuffer ??= new byte[StagingSize]) : default;
     }
 
     /// <summary>
@@ -89,6 +91,11 @@ internal ref struct RecordWriter
             return;
         }
         CopyStaged();
+        if (throughFile)
+        {
+            StoreThroughFile(at, position, payload, batchContinues);
+            return;
+        }
         Span<byte> target = scope.GetSpan(at, size);
         if (!streams || payload.Length < StreamedPayloadMinimum)
         {
@@ -113,6 +120,9 @@ internal ref struct RecordWriter
         flushed = true;
     }
 
+    /// <summary>Where the commit's msync persists the records: stores what is still staged (a batch written through the file).</summary>
+    public void Complete() => CopyStaged();
+
     /// <summary>Makes every record written so far durable: the last copy or flush, then one drain.</summary>
     public void Persist()
     {
@@ -134,10 +144,39 @@ internal ref struct RecordWriter
         record[(LogLayout.RecordHeaderSize + payload.Length)..].Clear();
     }
 
+    /// <summary>One record through the file: framed in the staging buffer and written at once, or, when larger, header, payload and padding written apart.</summary>
+    private readonly void StoreThroughFile(long at, long position, ReadOnlySpan<byte> payload, bool batchContinues)
+    {
+        int size = (int)LogLayout.RecordSize(payload.Length);
+        if (size <= staging.Length)
+        {
+            Frame(staging[..size], position, payload, batchContinues);
+            scope.Store(at, staging[..size]);
+            return;
+        }
+        // Three system calls for a record of more than 16 KiB: nothing beside its msync.
+        Span<byte> header = staging[..LogLayout.RecordHeaderSize];
+        LogLayout.WriteRecordHeader(header, position, generation, payload, batchContinues);
+        scope.Store(at, header);
+        scope.Store(at + LogLayout.RecordHeaderSize, payload);
+        int padding = size - LogLayout.RecordHeaderSize - payload.Length;
+        if (padding > 0)
+        {
+            staging[..padding].Clear();
+            scope.Store(at + LogLayout.RecordHeaderSize + payload.Length, staging[..padding]);
+        }
+    }
+
     private void CopyStaged()
     {
         if (stagedLength == 0)
             return;
+        if (throughFile)
+        {
+            scope.Store(stagedStart, staging[..stagedLength]);
+            stagedLength = 0;
+            return;
+        }
         scope.CopyFlush(stagedStart, staging[..stagedLength]);
         stagedLength = 0;
         flushed = true;

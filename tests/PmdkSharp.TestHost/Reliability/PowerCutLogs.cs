@@ -191,6 +191,10 @@ internal sealed partial class PmemLogPowerCutLog : IPowerCutLog
 
         public override StoreGranularity Granularity => inner.Granularity;
 
+        public override bool StoresThroughFile => inner.StoresThroughFile;
+
+        public override void Store(byte* destination, byte* source, nuint length) => inner.Store(destination, source, length);
+
         public override void Persist(byte* address, nuint length)
         {
             if (!dropping.Value)

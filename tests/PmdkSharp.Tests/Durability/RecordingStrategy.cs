@@ -20,6 +20,10 @@ internal sealed unsafe class RecordingStrategy : DurabilityStrategy
 
     public override StoreGranularity Granularity => inner.Granularity;
 
+    public override bool StoresThroughFile => inner.StoresThroughFile;
+
+    public override void Store(byte* destination, byte* source, nuint length) => inner.Store(destination, source, length);
+
     /// <summary>Offsets are recorded relative to this address (the file's base).</summary>
     public void Attach(PmemFile file) => baseAddress = file.BaseAddress;
 

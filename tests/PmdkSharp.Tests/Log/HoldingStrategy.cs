@@ -28,6 +28,10 @@ internal sealed unsafe class HoldingStrategy(DurabilityStrategy inner) : Durabil
 
     public override StoreGranularity Granularity => inner.Granularity;
 
+    public override bool StoresThroughFile => inner.StoresThroughFile;
+
+    public override void Store(byte* destination, byte* source, nuint length) => inner.Store(destination, source, length);
+
     /// <summary>Stops the thread <paramref name="managedThreadId"/> at its next persist or flush.</summary>
     public void HoldNext(int managedThreadId) => Volatile.Write(ref heldThread, managedThreadId);
 
