@@ -10,11 +10,14 @@ public sealed partial class PmemLog
     // written (and, on pmem, flushed), its end goes into `finished` at the ticket's slot, and the
     // contiguous prefix of finished tickets moves `completedEnd`. The committed end follows it: at
     // once where records persist themselves; elsewhere each appender whose records are completed
-    // msyncs [committedEnd, completedEnd) outside the lock, for itself and every append the range
-    // holds, and publishes that end if it is past the committed one. Appenders do not wait for a
-    // covering msync another thread started: their msyncs run at once, which the kernel makes
-    // one device flush where they overlap (a page already clean is not written twice), and which on
-    // tmpfs costs less than sleeping until another thread publishes.
+    // and not yet covered msyncs [committedEnd, completedEnd) outside the lock, for itself and
+    // every append the range holds. Appenders do not wait for a covering msync another thread
+    // started: their msyncs run at once, which the kernel makes one device flush where they
+    // overlap, and which on tmpfs costs less than sleeping until another thread publishes. What
+    // they made durable is published when the last msync running ends (`msyncing` back to 0) and
+    // none failed: Linux reports a write-back error to one msync of the file, whichever range it
+    // asked for, so an msync that succeeded proves its range only once every msync that ran
+    // beside it succeeded too.
     private const int TicketSlots = 1024;
 
     private readonly long[] finished = new long[TicketSlots];
@@ -23,6 +26,9 @@ public sealed partial class PmemLog
     private long completedEnd;
     private long completedRecords;
     private long committedRecords;
+    private int msyncing;
+    private long durableEnd;
+    private long durableRecords;
     private long nextTicket;
     private long nextToComplete;
     private int waiters;
@@ -299,20 +305,20 @@ public sealed partial class PmemLog
             while (true)
             {
                 long seen = Volatile.Read(ref publishes); // before the state it decides on
-                // A truncation waits for every append in flight to be committed: one that ran since
-                // (a new generation) found this append committed, and may have moved the end below it.
-                if (committedEnd >= end || check.Generation != reservation.Generation)
+                if (committedEnd >= end)
                     return;
                 ThrowIfFailed();
-                if (completedEnd < end)
+                if (completedEnd < end || durableEnd >= end)
                 {
-                    // An earlier append is still writing: its appender's msync will cover this one.
+                    // An earlier append is still writing (its appender's msync will cover this one),
+                    // or a finished msync covered it and waits for the msyncs still running.
                     WaitForChange(seen);
                     continue;
                 }
                 long from = committedEnd, to = completedEnd, completed = completedRecords;
                 if (!recordsPersistThemselves)
                 {
+                    msyncing++;
                     Monitor.Exit(gate);
                     locked = false;
                     try
@@ -321,20 +327,25 @@ public sealed partial class PmemLog
                     }
                     catch (Exception e)
                     {
-                        // Its range never becomes durable: nothing is published past the committed end from now on.
+                        // Its range never becomes durable, nor what the msyncs beside it covered:
+                        // nothing is published past the committed end from now on.
                         Monitor.Enter(gate);
                         locked = true;
+                        msyncing--;
                         failure ??= e;
                         WakeWaiters();
                         throw;
                     }
                     Monitor.Enter(gate);
                     locked = true;
+                    msyncing--;
+                    if (to > durableEnd)
+                        (durableEnd, durableRecords) = (to, completed);
+                    if (msyncing > 0)
+                        continue; // the last msync running publishes what this one made durable
+                    (to, completed) = (durableEnd, durableRecords);
                 }
-                // Another thread's msync may have published past `to` meanwhile; a truncation or a
-                // failure since the snapshot makes `to` stale. Every record below `to` is durable:
-                // those below `from` were, this thread's persist covered the rest.
-                if (to > committedEnd && check.Generation == reservation.Generation && failure is null)
+                if (to > committedEnd && failure is null)
                 {
                     LogMetrics.Committed((int)(completed - committedRecords));
                     committedRecords = completed;

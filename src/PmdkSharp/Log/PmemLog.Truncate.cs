@@ -26,7 +26,7 @@ public sealed partial class PmemLog
             WriteCheckpoint(checkpoint with { Hint = position.Offset, Generation = checkpoint.Generation + 1 });
             check = new RecordCheck(file, check.Format, check.Ring, checkpoint.Generation);
             Interlocked.Increment(ref truncations);
-            reservedEnd = completedEnd = position.Offset;
+            reservedEnd = completedEnd = durableEnd = position.Offset;
             Volatile.Write(ref committedEnd, position.Offset);
         }
     }

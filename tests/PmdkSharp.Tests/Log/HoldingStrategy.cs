@@ -15,6 +15,7 @@ namespace PmdkSharp.Tests.Log;
 internal sealed unsafe class HoldingStrategy(DurabilityStrategy inner) : DurabilityStrategy
 {
     private readonly ManualResetEventSlim released = new(false);
+    private Exception? failWith;
     private readonly List<(nuint Start, nuint End)> persisted = new();
     private int heldThread = -1;
 
@@ -37,6 +38,13 @@ internal sealed unsafe class HoldingStrategy(DurabilityStrategy inner) : Durabil
 
     /// <summary>Lets the held thread go on.</summary>
     public void Release() => released.Set();
+
+    /// <summary>Lets the held thread go on with <paramref name="failure"/> thrown from its persist, which never reaches the real strategy.</summary>
+    public void Fail(Exception failure)
+    {
+        failWith = failure;
+        released.Set();
+    }
 
     /// <summary>Whether a persist that has finished (not the held one) covered all of <paramref name="range"/>.</summary>
     public bool PersistedAll((nuint Start, nuint End) range)
@@ -89,5 +97,7 @@ internal sealed unsafe class HoldingStrategy(DurabilityStrategy inner) : Durabil
         HeldRange = ((nuint)address, (nuint)address + length);
         Holding.Set();
         released.Wait();
+        if (failWith is { } failure)
+            throw failure;
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -161,15 +162,16 @@ public class PmemLogConcurrencyTests
     }
 
     /// <summary>
-    /// An appender's msync that finishes after a truncation publishes nothing: another appender's
-    /// msync covered its record (so the truncation did not wait for it), the truncation moved the
-    /// end back before that record and a shorter record followed. The late appender returns (its append was durable),
-    /// and the end stays the short record's. Guards both generation checks of the commit: without
-    /// them the end jumps back past the short record, or the late appender waits forever.
+    /// Linux reports a write-back error to one msync of the file, whichever range it asked for, so
+    /// an append whose own msync succeeded is acknowledged only once every msync running beside it
+    /// has ended, and never when one of them failed: held in its msync, an earlier appender keeps a
+    /// later one (whose msync covered both records) from returning; released, both return; failed,
+    /// both throw and nothing past the committed end is published. Guards the publish at the last
+    /// msync's end and the failure it checks.
     /// </summary>
     [SkippableTheory]
-    [ClassData(typeof(BackendsAndDirectories))]
-    public void An_msync_finishing_after_a_truncation_publishes_nothing(PmemBackendKind backend, string directory)
+    [MemberData(nameof(BackendsDirectoriesAndOutcomes))]
+    public void An_append_waits_for_every_msync_beside_its_own(PmemBackendKind backend, string directory, bool heldOneFails)
     {
         TestEnvironment.Require(backend);
         using var path = new TempPath(directory, ".log");
@@ -183,7 +185,7 @@ public class PmemLogConcurrencyTests
         bool stuck = false;
         try
         {
-            RaceAnMsyncWithATruncation(log, holding!, ref stuck);
+            AppendBesideAHeldMsync(log, holding!, heldOneFails, ref stuck);
         }
         finally
         {
@@ -192,44 +194,62 @@ public class PmemLogConcurrencyTests
         }
     }
 
-    private static void RaceAnMsyncWithATruncation(PmemLog log, HoldingStrategy holding, ref bool stuck)
+    private static void AppendBesideAHeldMsync(PmemLog log, HoldingStrategy holding, bool heldOneFails, ref bool stuck)
     {
-        Skip.If(log.Mapping.Granularity != StoreGranularity.Page, "on persistent memory each appender flushes its own record: no commit msync to outlive a truncation");
-        // 100-byte records: the 1-byte record after the truncation ends well before the held one did.
-        byte[] long1 = Enumerable.Repeat((byte)1, 100).ToArray(), long3 = Enumerable.Repeat((byte)3, 100).ToArray();
-        byte[] long4 = Enumerable.Repeat((byte)4, 100).ToArray();
-        LogPosition late = default;
+        Skip.If(log.Mapping.Granularity != StoreGranularity.Page, "on persistent memory each appender flushes its own record: no msyncs to wait for");
         using var go = new ManualResetEventSlim();
+        Exception? heldFailure = null;
         var appender = new Thread(() =>
         {
-            log.Append(long1);
+            log.Append(new byte[] { 1 });
             go.Wait();
-            late = log.Append(long3); // held in its msync
+            try
+            {
+                log.Append(new byte[] { 3 }); // held in its msync
+            }
+            catch (Exception e)
+            {
+                heldFailure = e;
+            }
         }) { IsBackground = true };
         appender.Start();
         while (log.End.Offset == log.Start.Offset)
             Thread.Yield();
         log.Append(new byte[] { 2 }); // a second appending thread: every append commits through the lock from now on
-        LogPosition third = log.End; // where the appender's held record goes
+        LogPosition committed = log.End;
         holding.HoldNext(appender.ManagedThreadId);
         go.Set();
         Assert.True(holding.Holding.Wait(TimeSpan.FromSeconds(30)), "the appender never reached its msync");
 
-        log.Append(long4); // its msync covers the held record too
-        log.Truncate(third); // nothing in flight: the held record is committed
-        LogPosition fifth = log.Append(new byte[] { 5 });
-        LogPosition end = log.End;
-        holding.Release();
-        stuck = !appender.Join(TimeSpan.FromSeconds(30));
-        Assert.False(stuck, "the late appender never returned after the truncation");
-        Assert.Equal(third, late);
-        Assert.Equal(end, log.End);
-        var records = new List<(LogPosition Position, byte[] Payload)>();
-        foreach (LogRecord record in log.ReadAll())
-            records.Add((record.Position, record.Payload.ToArray()));
-        Assert.Equal(new[] { long1, new byte[] { 2 }, new byte[] { 5 } }, records.Select(r => r.Payload));
-        Assert.Equal(fifth, records[^1].Position);
+        var later = Task.Run(() => log.Append(new byte[] { 4 })); // its msync covers the held record too, and succeeds
+        bool returnedEarly = later.Wait(TimeSpan.FromSeconds(2));
+        if (heldOneFails)
+            holding.Fail(new IOException("injected write-back error"));
+        else
+            holding.Release();
+        stuck = !appender.Join(TimeSpan.FromSeconds(30)) || !((IAsyncResult)later).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30));
+        Assert.False(stuck, "an append never returned after the held msync ended");
+        Assert.False(returnedEarly, "the later append returned while the held msync, which could carry its write-back error, was running");
+        if (heldOneFails)
+        {
+            Assert.IsType<IOException>(heldFailure);
+            Assert.ThrowsAny<IOException>(() => later.GetAwaiter().GetResult());
+            Assert.Equal(committed, log.End); // nothing past the held append was published
+        }
+        else
+        {
+            Assert.Null(heldFailure);
+            LogPosition fourth = later.GetAwaiter().GetResult();
+            Assert.True(log.End > fourth);
+            var payloads = new List<byte>();
+            foreach (LogRecord record in log.ReadAll())
+                payloads.AddRange(record.Payload.ToArray());
+            Assert.Equal(new byte[] { 1, 2, 3, 4 }, payloads);
+        }
     }
+
+    public static IEnumerable<object[]> BackendsDirectoriesAndOutcomes() =>
+        new BackendsAndDirectories().SelectMany(row => new[] { row.Append(false).ToArray(), row.Append(true).ToArray() });
 
     private static long Id(int thread, int index) => ((long)thread << 32) | (uint)index;
 
