@@ -119,9 +119,8 @@ public class PmemLogConcurrencyTests
     /// written but not yet durable (held in its persist: on pmem its own flush, elsewhere its
     /// commit's msync), keeps a later append from returning until a finished persist covers the
     /// first's record too: on pmem never before the first goes on (only its own flush persists
-    /// it), elsewhere once the later append's own msync, which starts at the durable end, did.
-    /// Both return, each within the end. Guards the commit's "every earlier append completed"
-    /// condition and the msync's range.
+    /// it). Both return, each within the end. Guards the commit's "every earlier append completed"
+    /// condition.
     /// </summary>
     [SkippableTheory]
     [ClassData(typeof(BackendsAndDirectories))]
